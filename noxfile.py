@@ -1,0 +1,41 @@
+"""Check sessions. They run in the project's own `.venv` (set up by `make install`).
+
+Every session fails on a non-zero exit, so pytest's exit code 5 ("no tests collected")
+fails the run instead of passing silently.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "none"
+nox.options.sessions = ["lint", "typecheck", "unit", "integration"]
+nox.options.error_on_missing_interpreters = True
+
+PYTEST = ("pytest", "-p", "no:cacheprovider")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Style, formatting and the dependency rule between layers."""
+    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py")
+    session.run("lint-imports")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the code, the tests, the benchmarks and this file."""
+    session.run("mypy", "--strict", "src", "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session
+def unit(session: nox.Session) -> None:
+    """Fast tests against the in-memory adapters: no network."""
+    session.run(*PYTEST, "tests/unit", "-q", *session.posargs)
+
+
+@nox.session
+def integration(session: nox.Session) -> None:
+    """Real adapters against the servers started by `scripts/services.sh up`."""
+    session.run(*PYTEST, "tests/integration", "-q", "-m", "integration", *session.posargs)

@@ -1,0 +1,1 @@
+"""Use cases: commands and queries over the ports, with one authorization policy."""

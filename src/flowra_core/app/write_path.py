@@ -1,0 +1,196 @@
+"""The write path every command takes (design §2): load → decide → commit → project → publish.
+
+One command appends ONE commit (all its events) to the aggregate's stream at the version
+it read. A clash with another writer reloads and retries with short back-off; after the
+last retry the command fails with CONCURRENT_MODIFICATION. Projections and publication
+follow the commit; if they fail, the worker's catch-up and relay finish the job, because
+the commit is the point of truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
+
+from flowra_core.domain.errors import ConcurrencyConflict, DomainError, ErrorCode, ServiceUnavailable
+from flowra_core.domain.events import AggregateType, DomainEvent, EventEnvelope
+from flowra_core.ports.clock import Clock, IdGenerator
+from flowra_core.ports.event_bus import EventBus
+from flowra_core.ports.event_store import Commit, EventStore
+from flowra_core.ports.state_store import StateStore, Versioned
+
+S = TypeVar("S", bound=Versioned)
+
+# domain.md §3 "Concurrency": up to 3 retries with 10/20/40 ms back-off.
+RETRY_DELAYS: tuple[float, ...] = (0.01, 0.02, 0.04)
+
+
+class Projector(Protocol):
+    async def project(self, commit: Commit) -> None:
+        """Update the secondary read models for a commit; idempotent."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    workspace_id: str | None
+    chat_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateKind(Generic[S]):
+    """How the write path treats one kind of aggregate."""
+
+    aggregate_type: AggregateType
+    store: StateStore[S]
+    evolve: Callable[[S | None, DomainEvent, datetime], S]
+    routing: Callable[[S], Routing]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome(Generic[S]):
+    """The state after the command and the events it committed (empty for a no-op)."""
+
+    state: S | None
+    events: tuple[EventEnvelope, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.events)
+
+
+Decide = Callable[[S | None], Sequence[DomainEvent]]
+PublishFailureHook = Callable[[Commit, ServiceUnavailable], None]
+
+
+def _ignore_publish_failure(commit: Commit, error: ServiceUnavailable) -> None:
+    """Default hook: the relay republishes the commit later."""
+
+
+class WritePath:
+    def __init__(
+        self,
+        *,
+        event_store: EventStore,
+        bus: EventBus,
+        clock: Clock,
+        ids: IdGenerator,
+        projector: Projector,
+        on_publish_failure: PublishFailureHook = _ignore_publish_failure,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+    ) -> None:
+        self._events = event_store
+        self._bus = bus
+        self._clock = clock
+        self._ids = ids
+        self._projector = projector
+        self._on_publish_failure = on_publish_failure
+        self._sleep = sleep
+        self._retry_delays = tuple(retry_delays)
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def ids(self) -> IdGenerator:
+        return self._ids
+
+    async def load(self, kind: AggregateKind[S], aggregate_id: str) -> S | None:
+        """The stored state document plus any newer journal events (operations.md §4)."""
+        state = await kind.store.get(aggregate_id)
+        newer = await self._events.read_stream(
+            aggregate_id, after_version=state.version if state is not None else 0
+        )
+        for envelope in newer:
+            state = kind.evolve(state, envelope.event, envelope.occurred_at)
+        return state
+
+    async def execute(
+        self, kind: AggregateKind[S], aggregate_id: str, decide: Decide[S], *, actor_id: str | None
+    ) -> Outcome[S]:
+        """Run `decide` against the current state and commit what it returns.
+
+        `decide` raises domain errors to refuse; it is called again on each retry, against
+        the reloaded state, so it must be pure.
+        """
+        for delay in (*self._retry_delays, None):
+            state = await self.load(kind, aggregate_id)
+            events = decide(state)
+            if not events:
+                return Outcome(state, ())
+            commit, new_state = self._build_commit(kind, aggregate_id, state, events, actor_id)
+            try:
+                await self._events.append(commit)
+            except ConcurrencyConflict:
+                if delay is None:
+                    break
+                await self._sleep(delay)
+                continue
+            await self._after_commit(kind, commit, new_state)
+            return Outcome(new_state, commit.events)
+        raise DomainError(
+            ErrorCode.CONCURRENT_MODIFICATION,
+            "The item was changed by someone else at the same time; please try again",
+        )
+
+    def _build_commit(
+        self,
+        kind: AggregateKind[S],
+        aggregate_id: str,
+        state: S | None,
+        events: Sequence[DomainEvent],
+        actor_id: str | None,
+    ) -> tuple[Commit, S]:
+        now = self._clock.now()
+        base_version = state.version if state is not None else 0
+        new_state = state
+        for event in events:
+            new_state = kind.evolve(new_state, event, now)
+        assert new_state is not None
+        routing = kind.routing(new_state)
+        envelopes = tuple(
+            EventEnvelope(
+                event_id=self._ids.new_id(),
+                aggregate_type=kind.aggregate_type,
+                aggregate_id=aggregate_id,
+                version=base_version + offset,
+                workspace_id=routing.workspace_id,
+                chat_id=routing.chat_id,
+                actor_id=actor_id,
+                occurred_at=now,
+                event=event,
+            )
+            for offset, event in enumerate(events, start=1)
+        )
+        commit = Commit(
+            commit_id=self._ids.new_id(),
+            aggregate_type=kind.aggregate_type,
+            aggregate_id=aggregate_id,
+            base_version=base_version,
+            workspace_id=routing.workspace_id,
+            chat_id=routing.chat_id,
+            actor_id=actor_id,
+            recorded_at=now,
+            events=envelopes,
+        )
+        return commit, new_state
+
+    async def _after_commit(self, kind: AggregateKind[S], commit: Commit, state: S) -> None:
+        await kind.store.save(state)
+        await self._projector.project(commit)
+        await self._events.mark_projected(commit.commit_id, self._clock.now())
+        await self.publish(commit)
+
+    async def publish(self, commit: Commit) -> None:
+        """Direct publication after a commit; a bus outage leaves it to the relay."""
+        try:
+            await self._bus.publish(commit.events)
+        except ServiceUnavailable as error:
+            self._on_publish_failure(commit, error)
+            return
+        await self._events.mark_published(commit.commit_id, self._clock.now())

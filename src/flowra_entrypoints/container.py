@@ -1,0 +1,93 @@
+"""The one composition root: picks the adapter set from settings and owns its lifecycle.
+
+Resources (database and Redis clients) are created lazily, the first time a component
+that the configured mode uses asks for them, and `shutdown_resources()` closes exactly
+the ones that were opened — so the embedded profile never touches a network client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from flowra_adapters.mongo.client import MongoClient, mongo_client_resource, ping_mongo
+from flowra_adapters.redis.client import ping_redis, redis_client_resource
+from flowra_entrypoints.health import HealthCheck, HealthRegistry, not_used, ping_check
+from flowra_entrypoints.settings import Settings
+
+HEALTH_CHECK_TIMEOUT = 2.0
+# The guide has no Redis timeout key; a command that takes longer than this is an outage.
+REDIS_TIMEOUT = 5.0
+
+
+def _lazy(provider: Callable[[], Any]) -> Callable[[], Awaitable[Any]]:
+    """An accessor that opens an async Resource on first use."""
+
+    async def resolve() -> Any:
+        return await provider()
+
+    return resolve
+
+
+def _mongo_check(client: Callable[[], Awaitable[MongoClient]]) -> HealthCheck:
+    async def ping() -> float:
+        return await ping_mongo(await client())
+
+    return ping_check("mongo", ping)
+
+
+def _redis_check(client: Callable[[], Awaitable[Any]]) -> HealthCheck:
+    async def ping() -> float:
+        return await ping_redis(await client())
+
+    return ping_check("redis", ping)
+
+
+def build_health_registry(
+    settings: Settings, mongo_client: Callable[[], Any], redis_client: Callable[[], Any]
+) -> HealthRegistry:
+    uses_mongo = settings.storage.backend == "mongo"
+    uses_redis = settings.eventbus.type == "redis"
+    mongodb = _mongo_check(_lazy(mongo_client)) if uses_mongo else not_used("memory")
+    redis = _redis_check(_lazy(redis_client)) if uses_redis else not_used("disabled")
+    eventbus = redis if uses_redis else not_used("inmemory")
+    return HealthRegistry(
+        readiness={"mongodb": mongodb, "redis": redis, "eventbus": eventbus},
+        details={
+            "storage": mongodb if uses_mongo else not_used("memory"),
+            "identity_provider": not_used(settings.auth.provider),
+        },
+        timeout=HEALTH_CHECK_TIMEOUT,
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    mongo_client = providers.Resource(
+        mongo_client_resource,
+        settings.provided.mongodb.uri,
+        timeout=settings.provided.mongodb.timeout,
+        max_pool_size=settings.provided.mongodb.max_pool_size,
+    )
+    redis_client = providers.Resource(
+        redis_client_resource,
+        settings.provided.redis.addr,
+        password=settings.provided.redis.password,
+        db=settings.provided.redis.db,
+        pool_size=settings.provided.redis.pool_size,
+        timeout=REDIS_TIMEOUT,
+    )
+
+    health = providers.Singleton(
+        build_health_registry,
+        settings=settings,
+        mongo_client=mongo_client.provider,
+        redis_client=redis_client.provider,
+    )
+
+
+def build_container(settings: Settings) -> Container:
+    return Container(settings=settings)

@@ -1,0 +1,124 @@
+"""Outermost ASGI layer: request id, write timeout and one access-log line per request.
+
+It wraps the whole Litestar app (not a route-level middleware) so unknown routes,
+405s and errors raised before routing are logged and carry a request id too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import msgspec
+from litestar import Litestar
+from loguru import logger
+
+from flowra_core.domain.errors import ErrorCode
+from flowra_entrypoints.http.request_context import (
+    REQUEST_ID_HEADER,
+    choose_request_id,
+    set_request_id,
+    user_id_of,
+)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+# Probes and scrapes are frequent and uninteresting: their access lines go to DEBUG.
+QUIET_PATHS = frozenset({"/health", "/ready", "/metrics"})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _timeout_problem(path: str, request_id: str, seconds: float) -> bytes:
+    code = ErrorCode.SERVICE_UNAVAILABLE.value
+    return msgspec.json.encode(
+        {
+            "type": f"urn:flowra:problem:{code}",
+            "title": "Service unavailable",
+            "status": 503,
+            "detail": f"The response was not ready within {seconds:g}s; please retry",
+            "code": code,
+            "instance": path,
+            "request_id": request_id,
+        }
+    )
+
+
+class AccessLogMiddleware:
+    def __init__(self, app: Litestar, *, write_timeout: float) -> None:
+        self.litestar = app
+        self._app: ASGIApp = app
+        self._write_timeout = write_timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "websocket":
+                set_request_id(scope, choose_request_id(_header(scope, b"x-request-id")))
+            await self._app(scope, receive, send)
+            return
+        request_id = choose_request_id(_header(scope, REQUEST_ID_HEADER.encode()))
+        set_request_id(scope, request_id)
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            async with asyncio.timeout(self._write_timeout):
+                await self._app(scope, receive, send_with_id)
+        except TimeoutError:
+            if response_started:
+                raise
+            status = 503
+            await self._send_timeout(scope, send_with_id, request_id)
+        finally:
+            self._log(scope, status, started, request_id)
+
+    async def _send_timeout(self, scope: Scope, send: Send, request_id: str) -> None:
+        body = _timeout_problem(scope["path"], request_id, self._write_timeout)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 503,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", b"5"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    @staticmethod
+    def _log(scope: Scope, status: int, started: float, request_id: str) -> None:
+        path = scope["path"]
+        level = "DEBUG" if path in QUIET_PATHS else "INFO"
+        logger.bind(
+            logger="http",
+            method=scope["method"],
+            path=path,
+            status=status,
+            duration_ms=int((time.perf_counter() - started) * 1000),
+            user_id=user_id_of(scope),
+            request_id=request_id,
+        ).log(level, "HTTP request")

@@ -1,0 +1,82 @@
+"""Builds the Litestar application from the container: routes, errors, OpenAPI, lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, get
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.response import Response
+
+from flowra_core.domain.errors import ServiceUnavailable
+from flowra_entrypoints.container import Container
+from flowra_entrypoints.http.access import AccessLogMiddleware
+from flowra_entrypoints.http.health import APP_VERSION, HealthController, health_state
+from flowra_entrypoints.http.problems import (
+    handle_http_exception,
+    handle_service_unavailable,
+    handle_unexpected,
+)
+from flowra_entrypoints.settings import Settings
+
+_swagger = SwaggerRenderPlugin(path="/swagger")
+
+
+@get("/docs", include_in_schema=False, media_type="text/html", sync_to_thread=False)
+def docs(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The interactive docs, rendered from the same schema as /schema."""
+    schema = request.app.openapi_schema.to_schema()
+    return Response(_swagger.render(request, schema), media_type="text/html")
+
+
+def _cors(settings: Settings) -> CORSConfig | None:
+    origins = list(settings.cors.allowed_origins)
+    if not origins:
+        return None
+    return CORSConfig(allow_origins=origins, allow_credentials=True, expose_headers=["X-Request-ID"])
+
+
+def create_litestar(container: Container) -> Litestar:
+    settings: Settings = container.settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            app.state.shutting_down = True
+            await container.shutdown_resources()  # type: ignore[misc]
+
+    return Litestar(
+        route_handlers=[HealthController, docs],
+        state=State(health_state(settings, container.health())),
+        lifespan=[lifespan],
+        exception_handlers={
+            HTTPException: handle_http_exception,
+            ServiceUnavailable: handle_service_unavailable,
+            Exception: handle_unexpected,
+        },
+        openapi_config=OpenAPIConfig(
+            title="Flowra API",
+            version=APP_VERSION,
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"]), _swagger],
+        ),
+        cors_config=_cors(settings),
+        request_max_body_size=1024 * 1024,
+        debug=False,
+    )
+
+
+def create_app(container: Container) -> AccessLogMiddleware:
+    """The ASGI application served by uvicorn: Litestar wrapped in the access layer."""
+    settings: Settings = container.settings()
+    return AccessLogMiddleware(
+        create_litestar(container), write_timeout=settings.server.write_timeout
+    )

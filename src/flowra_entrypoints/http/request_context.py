@@ -1,0 +1,41 @@
+"""Per-request values kept in the ASGI scope's state: request id and authenticated user."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import MutableMapping
+from typing import Any
+
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+REQUEST_ID_HEADER = "x-request-id"
+
+
+def choose_request_id(header_value: str | None) -> str:
+    """Echo a well-formed client id, otherwise make a new one (http-api.md §1)."""
+    if header_value is not None and _VALID_REQUEST_ID.fullmatch(header_value):
+        return header_value
+    return str(uuid.uuid4())
+
+
+def _state(scope: MutableMapping[str, Any]) -> dict[str, Any]:
+    state: dict[str, Any] = scope.setdefault("state", {})
+    return state
+
+
+def set_request_id(scope: MutableMapping[str, Any], request_id: str) -> None:
+    _state(scope)["request_id"] = request_id
+
+
+def request_id_of(scope: MutableMapping[str, Any]) -> str:
+    value = _state(scope).get("request_id")
+    return value if isinstance(value, str) else "unknown"
+
+
+def set_user_id(scope: MutableMapping[str, Any], user_id: str) -> None:
+    _state(scope)["user_id"] = user_id
+
+
+def user_id_of(scope: MutableMapping[str, Any]) -> str | None:
+    value = _state(scope).get("user_id")
+    return value if isinstance(value, str) else None
