@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
-from flowra_core.domain.errors import ConcurrencyConflict, DomainError, ErrorCode, ServiceUnavailable
+from flowra_core.domain.errors import (
+    ConcurrencyConflict,
+    DomainError,
+    ErrorCode,
+    ServiceUnavailable,
+)
 from flowra_core.domain.events import AggregateType, DomainEvent, EventEnvelope
 from flowra_core.ports.clock import Clock, IdGenerator
 from flowra_core.ports.event_bus import EventBus

@@ -61,8 +61,10 @@ def _all_event_classes() -> dict[str, type[DomainEvent]]:
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
-        if cls.__struct_config__.tag is not None:
-            found[cls.event_type()] = cls
+        tag = cls.__struct_config__.tag
+        # Grouping bases get their class name as an implicit tag; event names have a dot.
+        if isinstance(tag, str) and "." in tag:
+            found[tag] = cls
     return found
 
 

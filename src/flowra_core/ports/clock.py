@@ -16,3 +16,9 @@ class IdGenerator(Protocol):
     def new_id(self) -> str:
         """A new lowercase canonical UUID v4."""
         ...
+
+
+class SecretTokens(Protocol):
+    def new_token(self) -> str:
+        """43 URL-safe characters from 32 random bytes (invite tokens, tickets)."""
+        ...

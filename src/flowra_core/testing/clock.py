@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,3 +34,18 @@ class SeededIds:
 
     def new_id(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+
+@dataclass
+class SeededTokens:
+    """Reproducible 43-character URL-safe tokens for tests."""
+
+    seed: int = 0
+    _random: Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._random = Random(self.seed)  # noqa: S311 - test tokens, not secrets
+
+    def new_token(self) -> str:
+        raw = self._random.getrandbits(256).to_bytes(32, "big")
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()

@@ -49,7 +49,8 @@ class InMemoryEventStore:
 
     async def unpublished(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
         pending = [
-            s for s in self._commits
+            s
+            for s in self._commits
             if s.published_at is None and s.commit.recorded_at < recorded_before
         ]
         return [s.commit for s in sorted(pending, key=self._order)[:limit]]
@@ -59,7 +60,8 @@ class InMemoryEventStore:
 
     async def unprojected(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
         pending = [
-            s for s in self._commits
+            s
+            for s in self._commits
             if s.projected_at is None and s.commit.recorded_at < recorded_before
         ]
         return [s.commit for s in sorted(pending, key=self._order)[:limit]]

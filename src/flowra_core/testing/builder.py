@@ -1,0 +1,85 @@
+"""One call to a ready core on in-memory adapters, for tests and the embedded profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flowra_core.app.actor import Actor
+from flowra_core.app.core import CorePorts, FlowraCore
+from flowra_core.app.users import IdentityClaims
+from flowra_core.domain.user import UserSource
+from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
+from flowra_core.testing.clock import FixedClock, SeededIds, SeededTokens
+from flowra_core.testing.event_bus import InMemoryEventBus
+from flowra_core.testing.event_store import InMemoryEventStore
+from flowra_core.testing.presence import InMemoryPresence
+from flowra_core.testing.users import InMemoryUserStore
+from flowra_core.testing.workspaces import InMemoryInviteTokenStore, InMemoryWorkspaceStore
+
+
+@dataclass(frozen=True, slots=True)
+class InMemoryAdapters:
+    event_store: InMemoryEventStore
+    bus: InMemoryEventBus
+    users: InMemoryUserStore
+    workspaces: InMemoryWorkspaceStore
+    invite_tokens: InMemoryInviteTokenStore
+    presence: InMemoryPresence
+
+
+def in_memory_ports(
+    *, clock: Clock, ids: IdGenerator, tokens: SecretTokens
+) -> tuple[CorePorts, InMemoryAdapters]:
+    adapters = InMemoryAdapters(
+        event_store=InMemoryEventStore(),
+        bus=InMemoryEventBus(),
+        users=InMemoryUserStore(),
+        workspaces=InMemoryWorkspaceStore(),
+        invite_tokens=InMemoryInviteTokenStore(),
+        presence=InMemoryPresence(),
+    )
+    ports = CorePorts(
+        event_store=adapters.event_store,
+        bus=adapters.bus,
+        clock=clock,
+        ids=ids,
+        tokens=tokens,
+        users=adapters.users,
+        workspaces=adapters.workspaces,
+        invite_tokens=adapters.invite_tokens,
+        presence=adapters.presence,
+    )
+    return ports, adapters
+
+
+@dataclass
+class TestCore:
+    """A core on in-memory adapters with a controllable clock, plus test conveniences."""
+
+    __test__ = False  # not a pytest test class
+
+    core: FlowraCore
+    adapters: InMemoryAdapters
+    clock: FixedClock
+
+    async def user(self, username: str, *, is_system_admin: bool = False) -> Actor:
+        """Provision a user as the local identity provider would and act as them."""
+        user = await self.core.users.provision(
+            IdentityClaims(
+                external_id=f"local:{username.lower()}",
+                username=username,
+                email=f"{username.lower()}@flowra.local",
+                display_name=username.capitalize(),
+                is_system_admin=is_system_admin,
+                source=UserSource.DEV,
+            )
+        )
+        return Actor(user.id, is_system_admin=user.is_system_admin)
+
+
+async def build_test_core(*, seed: int = 0) -> TestCore:
+    clock = FixedClock()
+    ports, adapters = in_memory_ports(clock=clock, ids=SeededIds(seed), tokens=SeededTokens(seed))
+    core = FlowraCore(ports)
+    await core.users.ensure_bot()
+    return TestCore(core=core, adapters=adapters, clock=clock)
