@@ -82,10 +82,7 @@ class _Sink:
 
     def __call__(self, message: Message) -> None:
         record = message.record
-        if self._format == "json":
-            line = render_json(record).decode()
-        else:
-            line = render_text(record)
+        line = render_json(record).decode() if self._format == "json" else render_text(record)
         self._stream.write(line + "\n")
         self._stream.flush()
 

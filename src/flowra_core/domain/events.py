@@ -17,6 +17,10 @@ import msgspec
 from flowra_core.domain.datetimes import format_timestamp
 
 
+# The tag field of the union; internal, never part of a payload on the wire.
+EVENT_TYPE_FIELD = "event_type"
+
+
 class AggregateType(StrEnum):
     CHAT = "chat"
     MESSAGE = "message"
@@ -25,8 +29,12 @@ class AggregateType(StrEnum):
     NOTIFICATION = "notification"
 
 
-class DomainEvent(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
-    """Base of every event payload. Subclasses set `tag=<event name>`."""
+class DomainEvent(msgspec.Struct, frozen=True, kw_only=True, tag_field=EVENT_TYPE_FIELD):
+    """Base of every event payload. Subclasses set `tag=<event name>`.
+
+    The tag lives in an internal field so payloads may have a field encoded as `type`
+    (`message.created`, `chat.created`): declare it `x_type: T = msgspec.field(name="type")`.
+    """
 
     aggregate_type: ClassVar[AggregateType]
 
@@ -78,7 +86,7 @@ def _times_as_text(value: Any) -> Any:
         return format_timestamp(value)
     if isinstance(value, dict):
         return {key: _times_as_text(item) for key, item in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_times_as_text(item) for item in value]
     return value
 
@@ -86,7 +94,7 @@ def _times_as_text(value: Any) -> Any:
 def payload_to_wire(event: DomainEvent) -> dict[str, Any]:
     """The `data` object: snake_case fields, timestamps as RFC 3339 strings with ms."""
     data: dict[str, Any] = _times_as_text(msgspec.to_builtins(event, builtin_types=(datetime,)))
-    data.pop("type", None)
+    data.pop(EVENT_TYPE_FIELD, None)
     return data
 
 
@@ -110,7 +118,7 @@ def envelope_to_wire(envelope: EventEnvelope) -> dict[str, Any]:
 def envelope_from_wire(raw: dict[str, Any]) -> EventEnvelope:
     """Inverse of `envelope_to_wire`; raises msgspec.ValidationError on a bad payload."""
     payload_class = event_class(raw["type"])
-    event = msgspec.convert({**raw["data"], "type": raw["type"]}, payload_class)
+    event = msgspec.convert({**raw["data"], EVENT_TYPE_FIELD: raw["type"]}, payload_class)
     return EventEnvelope(
         event_id=raw["event_id"],
         aggregate_type=AggregateType(raw["aggregate_type"]),

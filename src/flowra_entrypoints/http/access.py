@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from litestar import Litestar
@@ -58,7 +58,7 @@ def _timeout_problem(path: str, request_id: str, seconds: float) -> bytes:
 class AccessLogMiddleware:
     def __init__(self, app: Litestar, *, write_timeout: float) -> None:
         self.litestar = app
-        self._app: ASGIApp = app
+        self._app = cast(ASGIApp, app)
         self._write_timeout = write_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -39,7 +39,9 @@ def _cors(settings: Settings) -> CORSConfig | None:
     origins = list(settings.cors.allowed_origins)
     if not origins:
         return None
-    return CORSConfig(allow_origins=origins, allow_credentials=True, expose_headers=["X-Request-ID"])
+    return CORSConfig(
+        allow_origins=origins, allow_credentials=True, expose_headers=["X-Request-ID"]
+    )
 
 
 def create_litestar(container: Container) -> Litestar:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -27,15 +27,19 @@ def set_request_id(scope: MutableMapping[str, Any], request_id: str) -> None:
     _state(scope)["request_id"] = request_id
 
 
-def request_id_of(scope: MutableMapping[str, Any]) -> str:
-    value = _state(scope).get("request_id")
-    return value if isinstance(value, str) else "unknown"
+def _read(scope: Mapping[str, object], key: str) -> str | None:
+    state = scope.get("state")
+    value = state.get(key) if isinstance(state, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def request_id_of(scope: Mapping[str, object]) -> str:
+    return _read(scope, "request_id") or "unknown"
 
 
 def set_user_id(scope: MutableMapping[str, Any], user_id: str) -> None:
     _state(scope)["user_id"] = user_id
 
 
-def user_id_of(scope: MutableMapping[str, Any]) -> str | None:
-    value = _state(scope).get("user_id")
-    return value if isinstance(value, str) else None
+def user_id_of(scope: Mapping[str, object]) -> str | None:
+    return _read(scope, "user_id")
