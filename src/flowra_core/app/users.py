@@ -42,7 +42,7 @@ class IdentityClaims:
 
 
 def user_kind(store: UserStore) -> AggregateKind[User]:
-    def evolve(state: User | None, event: DomainEvent, _at: datetime) -> User:
+    def evolve(state: User | None, event: DomainEvent, _at: datetime, _id: str) -> User:
         return evolve_user(state, event)
 
     return AggregateKind(
@@ -162,9 +162,10 @@ class UserService:
         assert outcome.state is not None
         return outcome.state
 
-    async def co_member_ids(self, user_id: str) -> set[str]:
-        """Everyone who shares at least one workspace with the user (the user included)."""
-        ids: set[str] = {user_id}
+    async def co_member_ids(self, user_id: str, *, include_self: bool = True) -> set[str]:
+        """Everyone who shares at least one workspace with the user. The user is included,
+        unless `include_self` is False: then only if they belong to a workspace (search)."""
+        ids: set[str] = {user_id} if include_self else set()
         for workspace_id in await self._workspaces.ids_of_member(user_id):
             workspace = await self._workspaces.get(workspace_id)
             if workspace is not None:
@@ -210,7 +211,8 @@ class UserService:
         elif actor.is_system_admin:
             among = None
         else:
-            among = await self.co_member_ids(actor.user_id)
+            # "users who share ≥1 workspace with the caller": nobody, without a workspace.
+            among = await self.co_member_ids(actor.user_id, include_self=False)
         after = (request.after[0], request.after[1]) if request.after else None
         rows = await self._users.search(q=q, among=among, after=after, limit=request.limit + 1)
         return make_page(rows, request, scope, lambda u: (u.username.lower(), u.id))

@@ -75,7 +75,7 @@ class InvitePreview:
 
 
 def workspace_kind(store: WorkspaceStore) -> AggregateKind[Workspace]:
-    def evolve(state: Workspace | None, event: DomainEvent, _at: datetime) -> Workspace:
+    def evolve(state: Workspace | None, event: DomainEvent, _at: datetime, _id: str) -> Workspace:
         return evolve_workspace(state, event)
 
     return AggregateKind(

@@ -51,7 +51,8 @@ class AggregateKind(Generic[S]):
 
     aggregate_type: AggregateType
     store: StateStore[S]
-    evolve: Callable[[S | None, DomainEvent, datetime], S]
+    # (state, event, occurred_at, aggregate_id) -> new state
+    evolve: Callable[[S | None, DomainEvent, datetime, str], S]
     routing: Callable[[S], Routing]
 
 
@@ -112,7 +113,7 @@ class WritePath:
             aggregate_id, after_version=state.version if state is not None else 0
         )
         for envelope in newer:
-            state = kind.evolve(state, envelope.event, envelope.occurred_at)
+            state = kind.evolve(state, envelope.event, envelope.occurred_at, aggregate_id)
         return state
 
     async def execute(
@@ -155,7 +156,7 @@ class WritePath:
         base_version = state.version if state is not None else 0
         new_state = state
         for event in events:
-            new_state = kind.evolve(new_state, event, now)
+            new_state = kind.evolve(new_state, event, now, aggregate_id)
         assert new_state is not None
         routing = kind.routing(new_state)
         envelopes = tuple(
