@@ -12,8 +12,16 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
+from flowra_adapters.local.identity import LocalIdentityProvider
 from flowra_adapters.mongo.client import MongoClient, mongo_client_resource, ping_mongo
 from flowra_adapters.redis.client import ping_redis, redis_client_resource
+from flowra_adapters.system import RandomTokens, SystemClock, Uuid4Ids
+from flowra_core.app.core import FlowraCore
+from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
+from flowra_core.ports.ephemeral import EphemeralStore
+from flowra_core.ports.identity import TokenVerifier
+from flowra_core.testing.builder import in_memory_ports
+from flowra_core.testing.ephemeral import InMemoryEphemeralStore
 from flowra_entrypoints.health import HealthCheck, HealthRegistry, not_used, ping_check
 from flowra_entrypoints.settings import Settings
 
@@ -63,8 +71,34 @@ def build_health_registry(
     )
 
 
+def build_in_memory_core(clock: Clock, ids: IdGenerator, tokens: SecretTokens) -> FlowraCore:
+    """The embedded profile: every port in process memory."""
+    ports, _adapters = in_memory_ports(clock=clock, ids=ids, tokens=tokens)
+    return FlowraCore(ports)
+
+
+def build_identity(
+    settings: Settings, clock: Clock, tokens: SecretTokens, store: EphemeralStore
+) -> TokenVerifier:
+    return LocalIdentityProvider(
+        secret=settings.auth.jwt_secret,
+        access_ttl=settings.auth.access_token_ttl,
+        refresh_ttl=settings.auth.refresh_token_ttl,
+        clock=clock,
+        tokens=tokens,
+        store=store,
+    )
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
+
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(Uuid4Ids)
+    tokens = providers.Singleton(RandomTokens)
+    ephemeral = providers.Singleton(InMemoryEphemeralStore, clock)
+    core = providers.Singleton(build_in_memory_core, clock, ids, tokens)
+    identity = providers.Singleton(build_identity, settings, clock, tokens, ephemeral)
 
     mongo_client = providers.Resource(
         mongo_client_resource,

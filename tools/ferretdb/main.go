@@ -8,9 +8,14 @@
 // Usage:
 //
 //	ferretdb [-listen-addr 127.0.0.1:27017] [-data-dir .cache/data/ferretdb] [-log-level info]
+//	ferretdb -ping [-listen-addr 127.0.0.1:27017]
 //
 // Defaults may also come from FERRETDB_LISTEN_ADDR, FERRETDB_DATA_DIR and
-// FERRETDB_LOG_LEVEL. It runs until SIGINT or SIGTERM.
+// FERRETDB_LOG_LEVEL. The server runs until SIGINT or SIGTERM.
+//
+// With -ping it does not serve: it sends a MongoDB "ping" command to the
+// listen address and exits 0 on success, 1 otherwise (a readiness probe for
+// scripts/services.sh, which cannot count on mongosh being installed).
 package main
 
 import (
@@ -22,8 +27,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
 )
 
 func envOr(key, def string) string {
@@ -33,6 +42,25 @@ func envOr(key, def string) string {
 	return def
 }
 
+// ping sends the "ping" command to a MongoDB-compatible server at addr.
+func ping(addr string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+
+	opts := options.Client().
+		ApplyURI("mongodb://" + addr + "/?directConnection=true").
+		SetServerSelectionTimeout(timeout).
+		SetConnectTimeout(timeout)
+
+	client, err := mongo.Connect(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer client.Disconnect(context.Background()) //nolint:errcheck // best effort
+
+	return client.Database("admin").RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err()
+}
+
 func run() error {
 	listenAddr := flag.String("listen-addr", envOr("FERRETDB_LISTEN_ADDR", "127.0.0.1:27017"),
 		"TCP listen address (env FERRETDB_LISTEN_ADDR)")
@@ -40,7 +68,17 @@ func run() error {
 		"SQLite data directory, created if missing (env FERRETDB_DATA_DIR)")
 	logLevel := flag.String("log-level", envOr("FERRETDB_LOG_LEVEL", "info"),
 		"log level: debug, info, warn, error (env FERRETDB_LOG_LEVEL)")
+	doPing := flag.Bool("ping", false, "only ping the server at -listen-addr and exit")
 	flag.Parse()
+
+	if *doPing {
+		if err := ping(*listenAddr, 2*time.Second); err != nil {
+			return fmt.Errorf("ping %s: %w", *listenAddr, err)
+		}
+		fmt.Println("ok")
+
+		return nil
+	}
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 
 from flowra_core.app.actor import Actor
@@ -12,7 +11,6 @@ from flowra_core.app.write_path import AggregateKind, Routing, WritePath
 from flowra_core.domain.errors import DomainError, ErrorCode
 from flowra_core.domain.events import AggregateType, DomainEvent
 from flowra_core.domain.user import (
-    UserSource,
     create_user,
     edit_display_name,
     flowra_bot,
@@ -22,23 +20,12 @@ from flowra_core.domain.user import (
 from flowra_core.domain.user import evolve as evolve_user
 from flowra_core.domain.user.rules import email_error, unique_username
 from flowra_core.domain.user.state import User
+from flowra_core.ports.identity import IdentityClaims
 from flowra_core.ports.users import UserStore
 from flowra_core.ports.workspaces import WorkspaceStore
 
 _USERNAME_INVALID = re.compile(r"[^A-Za-z0-9._-]+")
 USERNAME_MAX = 64
-
-
-@dataclass(frozen=True, slots=True)
-class IdentityClaims:
-    """What an identity provider says about the caller (token claims)."""
-
-    external_id: str
-    username: str
-    email: str | None
-    display_name: str | None
-    is_system_admin: bool
-    source: UserSource
 
 
 def user_kind(store: UserStore) -> AggregateKind[User]:

@@ -6,13 +6,16 @@ from dataclasses import dataclass
 
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import CorePorts, FlowraCore
-from flowra_core.app.users import IdentityClaims
 from flowra_core.domain.user import UserSource
+from flowra_core.ports.identity import IdentityClaims
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
+from flowra_core.testing.chats import InMemoryChatStore
 from flowra_core.testing.clock import FixedClock, SeededIds, SeededTokens
 from flowra_core.testing.event_bus import InMemoryEventBus
 from flowra_core.testing.event_store import InMemoryEventStore
+from flowra_core.testing.notifications import InMemoryNotificationStore
 from flowra_core.testing.presence import InMemoryPresence
+from flowra_core.testing.search import InMemorySearchIndex
 from flowra_core.testing.users import InMemoryUserStore
 from flowra_core.testing.workspaces import InMemoryInviteTokenStore, InMemoryWorkspaceStore
 
@@ -25,6 +28,9 @@ class InMemoryAdapters:
     workspaces: InMemoryWorkspaceStore
     invite_tokens: InMemoryInviteTokenStore
     presence: InMemoryPresence
+    chats: InMemoryChatStore
+    notifications: InMemoryNotificationStore
+    search: InMemorySearchIndex
 
 
 def in_memory_ports(
@@ -37,6 +43,9 @@ def in_memory_ports(
         workspaces=InMemoryWorkspaceStore(),
         invite_tokens=InMemoryInviteTokenStore(),
         presence=InMemoryPresence(),
+        chats=InMemoryChatStore(),
+        notifications=InMemoryNotificationStore(),
+        search=InMemorySearchIndex(),
     )
     ports = CorePorts(
         event_store=adapters.event_store,
@@ -48,6 +57,9 @@ def in_memory_ports(
         workspaces=adapters.workspaces,
         invite_tokens=adapters.invite_tokens,
         presence=adapters.presence,
+        chats=adapters.chats,
+        notifications=adapters.notifications,
+        search=adapters.search,
     )
     return ports, adapters
 

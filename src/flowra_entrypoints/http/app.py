@@ -9,16 +9,23 @@ from typing import Any
 from litestar import Litestar, Request, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.response import Response
 
-from flowra_core.domain.errors import ServiceUnavailable
+from flowra_core.app.core import FlowraCore
+from flowra_core.domain.errors import FlowraError, ServiceUnavailable
 from flowra_entrypoints.container import Container
 from flowra_entrypoints.http.access import AccessLogMiddleware
+from flowra_entrypoints.http.auth import provide_actor, provide_core
+from flowra_entrypoints.http.controllers.auth import AuthController
+from flowra_entrypoints.http.controllers.users import UsersController
+from flowra_entrypoints.http.controllers.workspaces import InvitesController, WorkspacesController
 from flowra_entrypoints.http.health import APP_VERSION, HealthController, health_state
 from flowra_entrypoints.http.problems import (
+    handle_flowra_error,
     handle_http_exception,
     handle_service_unavailable,
     handle_unexpected,
@@ -47,21 +54,42 @@ def _cors(settings: Settings) -> CORSConfig | None:
 def create_litestar(container: Container) -> Litestar:
     settings: Settings = container.settings()
 
+    core: FlowraCore = container.core()
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await core.users.ensure_bot()
         try:
             yield
         finally:
             app.state.shutting_down = True
-            await container.shutdown_resources()  # type: ignore[misc]
+            # dependency-injector returns an awaitable only when async resources were opened.
+            closing = container.shutdown_resources()
+            if closing is not None:
+                await closing
 
     return Litestar(
-        route_handlers=[HealthController, docs],
-        state=State(health_state(settings, container.health())),
+        route_handlers=[
+            HealthController,
+            docs,
+            AuthController,
+            UsersController,
+            WorkspacesController,
+            InvitesController,
+        ],
+        state=State(
+            {
+                **health_state(settings, container.health()),
+                "core": core,
+                "identity": container.identity(),
+            }
+        ),
+        dependencies={"actor": Provide(provide_actor), "core": Provide(provide_core)},
         lifespan=[lifespan],
         exception_handlers={
             HTTPException: handle_http_exception,
             ServiceUnavailable: handle_service_unavailable,
+            FlowraError: handle_flowra_error,
             Exception: handle_unexpected,
         },
         openapi_config=OpenAPIConfig(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -24,7 +25,14 @@ from litestar.status_codes import (
 )
 from loguru import logger
 
-from flowra_core.domain.errors import ErrorCode, FieldError, ServiceUnavailable
+from flowra_core.domain.errors import (
+    DomainError,
+    ErrorCode,
+    FieldError,
+    FlowraError,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from flowra_entrypoints.http.request_context import request_id_of
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -39,6 +47,55 @@ _TITLES: dict[ErrorCode, str] = {
     ErrorCode.VALIDATION_ERROR: "Invalid input",
     ErrorCode.INTERNAL_ERROR: "Internal error",
     ErrorCode.SERVICE_UNAVAILABLE: "Service unavailable",
+}
+
+# The one table from error code to HTTP status (http-api.md "Error codes").
+STATUS_OF: dict[ErrorCode, int] = {
+    ErrorCode.MALFORMED_REQUEST: 400,
+    ErrorCode.INVALID_OAUTH_STATE: 400,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.TOKEN_EXPIRED: 401,
+    ErrorCode.LOGIN_FAILED: 401,
+    ErrorCode.INVALID_REFRESH_TOKEN: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_PARTICIPANT: 403,
+    ErrorCode.USER_INACTIVE: 403,
+    ErrorCode.CSRF_REJECTED: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.WORKSPACE_NOT_FOUND: 404,
+    ErrorCode.CHAT_NOT_FOUND: 404,
+    ErrorCode.MESSAGE_NOT_FOUND: 404,
+    ErrorCode.USER_NOT_FOUND: 404,
+    ErrorCode.MEMBER_NOT_FOUND: 404,
+    ErrorCode.PARTICIPANT_NOT_FOUND: 404,
+    ErrorCode.INVITE_NOT_FOUND: 404,
+    ErrorCode.NOTIFICATION_NOT_FOUND: 404,
+    ErrorCode.FILE_NOT_FOUND: 404,
+    ErrorCode.ATTACHMENT_NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.ALREADY_MEMBER: 409,
+    ErrorCode.ALREADY_PARTICIPANT: 409,
+    ErrorCode.NOT_A_WORK_ITEM: 409,
+    ErrorCode.ALREADY_THIS_TYPE: 409,
+    ErrorCode.CHAT_ALREADY_CLOSED: 409,
+    ErrorCode.CHAT_NOT_CLOSED: 409,
+    ErrorCode.LAST_CHAT_ADMIN: 409,
+    ErrorCode.OWNER_CANNOT_LEAVE: 409,
+    ErrorCode.CANNOT_REMOVE_OWNER: 409,
+    ErrorCode.CANNOT_CHANGE_OWNER_ROLE: 409,
+    ErrorCode.CONCURRENT_MODIFICATION: 409,
+    ErrorCode.MESSAGE_DELETED: 410,
+    ErrorCode.INVITE_EXPIRED: 410,
+    ErrorCode.INVITE_REVOKED: 410,
+    ErrorCode.INVITE_EXHAUSTED: 410,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.FILE_TOO_LARGE: 413,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.UNSUPPORTED_FILE_TYPE: 415,
+    ErrorCode.VALIDATION_ERROR: 422,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.SERVICE_UNAVAILABLE: 503,
 }
 
 _STATUS_CODES: dict[int, ErrorCode] = {
@@ -94,15 +151,29 @@ def problem_response(
     return Response(problem, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
-def _validation_errors(exc: ValidationException) -> list[FieldError]:
-    """Litestar's validation detail → [{field, message}] naming the body path or parameter."""
+_UNKNOWN_FIELD = re.compile(r"Object contains unknown field `([^`]*)`")
+_AT_PATH = re.compile(r" - at `\$(?:\.)?([^`]*)`$")
+# Litestar reports a body that is not a JSON object (or is missing) under the key "data".
+_BODY_KEY = "data"
+
+
+def _validation_errors(exc: ValidationException) -> list[FieldError] | None:
+    """Litestar's validation detail → [{field, message}] naming the body path or parameter;
+    None when the body itself is unusable (not an object, missing): a 400, not a 422."""
     errors: list[FieldError] = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if not isinstance(item, dict):
             continue
-        key = item.get("key") or ""
-        field = str(key).removeprefix("$.") if key else str(item.get("source") or "body")
-        errors.append(FieldError(field or "body", str(item.get("message", "is invalid"))))
+        message = str(item.get("message", "is invalid"))
+        field = str(item.get("key") or "")
+        if unknown := _UNKNOWN_FIELD.search(message):
+            errors.append(FieldError(unknown.group(1), "is not a known field"))
+            continue
+        if at := _AT_PATH.search(message):
+            field, message = at.group(1) or field, message[: at.start()]
+        if field == _BODY_KEY and item.get("source") == "body":
+            return None
+        errors.append(FieldError(field or "body", message))
     return errors
 
 
@@ -110,13 +181,13 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     status = exc.status_code
     if isinstance(exc, ValidationException):
         errors = _validation_errors(exc)
-        if not errors:
+        if errors is None or not errors:
             # Litestar raises a bare 400 ValidationException when the body cannot be decoded.
             return problem_response(
                 request,
                 status=HTTP_400_BAD_REQUEST,
                 code=ErrorCode.MALFORMED_REQUEST,
-                detail=exc.detail or "The request body could not be parsed",
+                detail="The request body must be a JSON object",
             )
         return problem_response(
             request,
@@ -133,6 +204,22 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         detail = exc.detail
     code = _STATUS_CODES.get(status, ErrorCode.INTERNAL_ERROR)
     return problem_response(request, status=status, code=code, detail=detail, headers=exc.headers)
+
+
+def handle_flowra_error(request: Request[Any, Any, Any], exc: FlowraError) -> Response[Any]:
+    """Domain refusals and field validation, mapped through STATUS_OF."""
+    errors = exc.errors if isinstance(exc, ValidationFailed) else None
+    if isinstance(exc, DomainError) and exc.field is not None:
+        errors = [FieldError(exc.field, exc.message)]
+    headers = {"WWW-Authenticate": "Bearer"} if STATUS_OF[exc.code] == 401 else None
+    return problem_response(
+        request,
+        status=STATUS_OF[exc.code],
+        code=exc.code,
+        detail=exc.message,
+        errors=errors,
+        headers=headers,
+    )
 
 
 def handle_service_unavailable(

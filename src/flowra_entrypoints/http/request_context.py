@@ -37,7 +37,8 @@ def request_id_of(scope: Mapping[str, object]) -> str:
     return _read(scope, "request_id") or "unknown"
 
 
-def set_user_id(scope: MutableMapping[str, Any], user_id: str) -> None:
+def set_user_id(scope: Any, user_id: str) -> None:
+    """`scope` is any ASGI scope (Litestar types it as a TypedDict)."""
     _state(scope)["user_id"] = user_id
 
 

@@ -1,0 +1,47 @@
+"""Who is calling: bearer token → verified claims → provisioned user → Actor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+
+from flowra_core.app.actor import Actor
+from flowra_core.app.core import FlowraCore
+from flowra_core.domain.errors import DomainError, ErrorCode
+from flowra_core.ports.identity import TokenVerifier
+from flowra_entrypoints.http.request_context import set_user_id
+
+BEARER = "bearer"
+
+
+def bearer_token(request: Request[Any, Any, Any]) -> str:
+    header = request.headers.get("authorization")
+    if header is None:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "Send an Authorization: Bearer <token> header")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != BEARER or not token.strip():
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "The Authorization header must be Bearer")
+    return token.strip()
+
+
+async def provide_actor(request: Request[Any, Any, Any], state: State) -> Actor:
+    """Litestar dependency for every authenticated route."""
+    verifier: TokenVerifier = state.identity
+    core: FlowraCore = state.core
+    claims = await verifier.verify(bearer_token(request))
+    user = await core.users.provision(claims)
+    set_user_id(request.scope, user.id)
+    return Actor(user.id, is_system_admin=user.is_system_admin)
+
+
+async def provide_core(state: State) -> FlowraCore:
+    core: FlowraCore = state.core
+    return core
+
+
+# Handler parameter types: injected by name from the app-level dependencies.
+CurrentActor = NamedDependency[Actor]
+Core = NamedDependency[FlowraCore]
