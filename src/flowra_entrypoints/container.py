@@ -20,8 +20,10 @@ from flowra_core.app.core import FlowraCore
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
 from flowra_core.ports.ephemeral import EphemeralStore
 from flowra_core.ports.identity import TokenVerifier
+from flowra_core.ports.rate_limit import RateLimiter
 from flowra_core.testing.builder import in_memory_ports
 from flowra_core.testing.ephemeral import InMemoryEphemeralStore
+from flowra_core.testing.rate_limit import InMemoryRateLimiter
 from flowra_entrypoints.health import HealthCheck, HealthRegistry, not_used, ping_check
 from flowra_entrypoints.settings import Settings
 
@@ -90,6 +92,10 @@ def build_identity(
     )
 
 
+def build_rate_limiter(settings: Settings, clock: Clock) -> RateLimiter | None:
+    return InMemoryRateLimiter(clock) if settings.rate_limit.enabled else None
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -99,6 +105,7 @@ class Container(containers.DeclarativeContainer):
     ephemeral = providers.Singleton(InMemoryEphemeralStore, clock)
     core = providers.Singleton(build_in_memory_core, clock, ids, tokens)
     identity = providers.Singleton(build_identity, settings, clock, tokens, ephemeral)
+    rate_limiter = providers.Singleton(build_rate_limiter, settings, clock)
 
     mongo_client = providers.Resource(
         mongo_client_resource,

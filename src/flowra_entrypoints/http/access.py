@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 from litestar import Litestar
@@ -19,6 +19,7 @@ from flowra_core.domain.errors import ErrorCode
 from flowra_entrypoints.http.request_context import (
     REQUEST_ID_HEADER,
     choose_request_id,
+    rate_limit_headers,
     set_request_id,
     user_id_of,
 )
@@ -40,25 +41,44 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _timeout_problem(path: str, request_id: str, seconds: float) -> bytes:
-    code = ErrorCode.SERVICE_UNAVAILABLE.value
+def raw_problem(
+    *, status: int, code: ErrorCode, title: str, detail: str, path: str, request_id: str
+) -> bytes:
+    """A problem body for answers given outside Litestar (timeouts, limits)."""
     return msgspec.json.encode(
         {
-            "type": f"urn:flowra:problem:{code}",
-            "title": "Service unavailable",
-            "status": 503,
-            "detail": f"The response was not ready within {seconds:g}s; please retry",
-            "code": code,
+            "type": f"urn:flowra:problem:{code.value}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "code": code.value,
             "instance": path,
             "request_id": request_id,
         }
     )
 
 
+async def send_raw_problem(
+    send: Send, *, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 class AccessLogMiddleware:
-    def __init__(self, app: Litestar, *, write_timeout: float) -> None:
-        self.litestar = app
-        self._app = cast(ASGIApp, app)
+    def __init__(self, app: ASGIApp, *, litestar: Litestar, write_timeout: float) -> None:
+        self.litestar = litestar
+        self._app = app
         self._write_timeout = write_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -80,6 +100,7 @@ class AccessLogMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                headers.extend(rate_limit_headers(scope))
                 message["headers"] = headers
             await send(message)
 
@@ -95,19 +116,15 @@ class AccessLogMiddleware:
             self._log(scope, status, started, request_id)
 
     async def _send_timeout(self, scope: Scope, send: Send, request_id: str) -> None:
-        body = _timeout_problem(scope["path"], request_id, self._write_timeout)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 503,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", b"5"),
-                ],
-            }
+        body = raw_problem(
+            status=503,
+            code=ErrorCode.SERVICE_UNAVAILABLE,
+            title="Service unavailable",
+            detail=f"The response was not ready within {self._write_timeout:g}s; please retry",
+            path=scope["path"],
+            request_id=request_id,
         )
-        await send({"type": "http.response.body", "body": body})
+        await send_raw_problem(send, status=503, body=body, headers=[(b"retry-after", b"5")])
 
     @staticmethod
     def _log(scope: Scope, status: int, started: float, request_id: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from litestar import Litestar, Request, get
 from litestar.config.cors import CORSConfig
@@ -18,12 +18,13 @@ from litestar.response import Response
 from flowra_core.app.core import FlowraCore
 from flowra_core.domain.errors import FlowraError, ServiceUnavailable
 from flowra_entrypoints.container import Container
-from flowra_entrypoints.http.access import AccessLogMiddleware
+from flowra_entrypoints.http.access import AccessLogMiddleware, ASGIApp
 from flowra_entrypoints.http.auth import provide_actor, provide_core
 from flowra_entrypoints.http.controllers.auth import AuthController
 from flowra_entrypoints.http.controllers.users import UsersController
 from flowra_entrypoints.http.controllers.workspaces import InvitesController, WorkspacesController
 from flowra_entrypoints.http.health import APP_VERSION, HealthController, health_state
+from flowra_entrypoints.http.limits import RateLimits, RequestLimitsMiddleware
 from flowra_entrypoints.http.problems import (
     handle_flowra_error,
     handle_http_exception,
@@ -82,6 +83,8 @@ def create_litestar(container: Container) -> Litestar:
                 **health_state(settings, container.health()),
                 "core": core,
                 "identity": container.identity(),
+                "rate_limiter": container.rate_limiter(),
+                "user_rate_limit": (settings.rate_limit.user_limit, settings.rate_limit.window),
             }
         ),
         dependencies={"actor": Provide(provide_actor), "core": Provide(provide_core)},
@@ -107,6 +110,19 @@ def create_litestar(container: Container) -> Litestar:
 def create_app(container: Container) -> AccessLogMiddleware:
     """The ASGI application served by uvicorn: Litestar wrapped in the access layer."""
     settings: Settings = container.settings()
+    litestar = create_litestar(container)
+    limits = RequestLimitsMiddleware(
+        cast(ASGIApp, litestar),
+        upload_max_size=settings.uploads.max_size,
+        limiter=container.rate_limiter(),
+        limits=RateLimits(
+            window=settings.rate_limit.window,
+            user_limit=settings.rate_limit.user_limit,
+            ip_limit=settings.rate_limit.ip_limit,
+            auth_limit=settings.rate_limit.auth_limit,
+        ),
+        trusted_proxies=settings.server.trusted_proxies,
+    )
     return AccessLogMiddleware(
-        create_litestar(container), write_timeout=settings.server.write_timeout
+        limits, litestar=litestar, write_timeout=settings.server.write_timeout
     )

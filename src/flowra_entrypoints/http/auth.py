@@ -12,7 +12,8 @@ from flowra_core.app.actor import Actor
 from flowra_core.app.core import FlowraCore
 from flowra_core.domain.errors import DomainError, ErrorCode
 from flowra_core.ports.identity import TokenVerifier
-from flowra_entrypoints.http.request_context import set_user_id
+from flowra_core.ports.rate_limit import RateLimiter
+from flowra_entrypoints.http.request_context import set_rate_decision, set_user_id
 
 BEARER = "bearer"
 
@@ -34,7 +35,19 @@ async def provide_actor(request: Request[Any, Any, Any], state: State) -> Actor:
     claims = await verifier.verify(bearer_token(request))
     user = await core.users.provision(claims)
     set_user_id(request.scope, user.id)
+    await _count_user_request(state, request, user.id)
     return Actor(user.id, is_system_admin=user.is_system_admin)
+
+
+async def _count_user_request(state: State, request: Request[Any, Any, Any], user_id: str) -> None:
+    limiter: RateLimiter | None = state.rate_limiter
+    if limiter is None:
+        return
+    limit, window = state.user_rate_limit
+    decision = await limiter.hit("user", user_id, limit=limit, window_seconds=window)
+    set_rate_decision(request.scope, decision, f"{limit};w={int(window)}")
+    if not decision.allowed:
+        raise DomainError(ErrorCode.RATE_LIMITED, "Too many requests; slow down")
 
 
 async def provide_core(state: State) -> FlowraCore:

@@ -7,6 +7,8 @@ import uuid
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
+from flowra_core.ports.rate_limit import RateDecision
+
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 REQUEST_ID_HEADER = "x-request-id"
 
@@ -44,3 +46,25 @@ def set_user_id(scope: Any, user_id: str) -> None:
 
 def user_id_of(scope: Mapping[str, object]) -> str | None:
     return _read(scope, "user_id")
+
+
+def set_rate_decision(scope: Any, decision: RateDecision, policy: str) -> None:
+    _state(scope)["rate_limit"] = (decision, policy)
+
+
+def rate_limit_headers(scope: Mapping[str, object]) -> list[tuple[bytes, bytes]]:
+    """The RateLimit-* headers of the request's counted bucket (none when not limited)."""
+    state = scope.get("state")
+    entry = state.get("rate_limit") if isinstance(state, dict) else None
+    if entry is None:
+        return []
+    decision, policy = entry
+    headers = [
+        (b"ratelimit-limit", str(decision.limit).encode()),
+        (b"ratelimit-remaining", str(decision.remaining).encode()),
+        (b"ratelimit-reset", str(decision.reset_seconds).encode()),
+        (b"ratelimit-policy", policy.encode()),
+    ]
+    if not decision.allowed:
+        headers.append((b"retry-after", str(decision.reset_seconds).encode()))
+    return headers

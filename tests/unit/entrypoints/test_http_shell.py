@@ -124,8 +124,7 @@ async def test_a_response_later_than_the_write_timeout_is_503() -> None:
     async def stuck_app(scope: Scope, receive: Receive, send: Send) -> None:
         await never.wait()
 
-    app = AccessLogMiddleware(Litestar([]), write_timeout=0.05)
-    app._app = stuck_app
+    app = AccessLogMiddleware(stuck_app, litestar=Litestar([]), write_timeout=0.05)
     sent: list[Message] = []
 
     async def receive() -> Message:
