@@ -25,6 +25,7 @@ from flowra_core.testing.builder import in_memory_ports
 from flowra_core.testing.ephemeral import InMemoryEphemeralStore
 from flowra_core.testing.rate_limit import InMemoryRateLimiter
 from flowra_entrypoints.health import HealthCheck, HealthRegistry, not_used, ping_check
+from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.settings import Settings
 
 HEALTH_CHECK_TIMEOUT = 2.0
@@ -106,6 +107,7 @@ class Container(containers.DeclarativeContainer):
     core = providers.Singleton(build_in_memory_core, clock, ids, tokens)
     identity = providers.Singleton(build_identity, settings, clock, tokens, ephemeral)
     rate_limiter = providers.Singleton(build_rate_limiter, settings, clock)
+    metrics = providers.Singleton(Metrics)
 
     mongo_client = providers.Resource(
         mongo_client_resource,

@@ -23,6 +23,7 @@ from flowra_entrypoints.http.request_context import (
     set_request_id,
     user_id_of,
 )
+from flowra_entrypoints.metrics import Metrics, route_label
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -76,9 +77,17 @@ async def send_raw_problem(
 
 
 class AccessLogMiddleware:
-    def __init__(self, app: ASGIApp, *, litestar: Litestar, write_timeout: float) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        litestar: Litestar,
+        write_timeout: float,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.litestar = litestar
         self._app = app
+        self._metrics = metrics
         self._write_timeout = write_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -114,6 +123,13 @@ class AccessLogMiddleware:
             await self._send_timeout(scope, send_with_id, request_id)
         finally:
             self._log(scope, status, started, request_id)
+            if self._metrics is not None:
+                self._metrics.observe_http(
+                    scope["method"],
+                    route_label(scope.get("path_template")),
+                    status,
+                    time.perf_counter() - started,
+                )
 
     async def _send_timeout(self, scope: Scope, send: Send, request_id: str) -> None:
         body = raw_problem(

@@ -23,7 +23,12 @@ from flowra_entrypoints.http.auth import provide_actor, provide_core
 from flowra_entrypoints.http.controllers.auth import AuthController
 from flowra_entrypoints.http.controllers.users import UsersController
 from flowra_entrypoints.http.controllers.workspaces import InvitesController, WorkspacesController
-from flowra_entrypoints.http.health import APP_VERSION, HealthController, health_state
+from flowra_entrypoints.http.health import (
+    APP_VERSION,
+    HealthController,
+    health_state,
+    metrics_endpoint,
+)
 from flowra_entrypoints.http.limits import RateLimits, RequestLimitsMiddleware
 from flowra_entrypoints.http.problems import (
     handle_flowra_error,
@@ -71,6 +76,7 @@ def create_litestar(container: Container) -> Litestar:
 
     return Litestar(
         route_handlers=[
+            *([metrics_endpoint] if settings.metrics.enabled else []),
             HealthController,
             docs,
             AuthController,
@@ -84,6 +90,7 @@ def create_litestar(container: Container) -> Litestar:
                 "core": core,
                 "identity": container.identity(),
                 "rate_limiter": container.rate_limiter(),
+                "metrics": container.metrics(),
                 "user_rate_limit": (settings.rate_limit.user_limit, settings.rate_limit.window),
             }
         ),
@@ -124,5 +131,8 @@ def create_app(container: Container) -> AccessLogMiddleware:
         trusted_proxies=settings.server.trusted_proxies,
     )
     return AccessLogMiddleware(
-        limits, litestar=litestar, write_timeout=settings.server.write_timeout
+        limits,
+        litestar=litestar,
+        write_timeout=settings.server.write_timeout,
+        metrics=container.metrics(),
     )

@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from flowra_entrypoints.health import ComponentHealth, HealthRegistry, worst
+from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.settings import Settings
 
 APP_VERSION = "0.1.0"
@@ -80,3 +81,10 @@ def health_state(settings: Settings, health: HealthRegistry) -> dict[str, Any]:
         "started_at": time.monotonic(),
         "shutting_down": False,
     }
+
+
+@get("/metrics", summary="Prometheus metrics", include_in_schema=True, cache=False)
+async def metrics_endpoint(state: State) -> Response[bytes]:
+    metrics: Metrics = state.metrics
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)

@@ -1,0 +1,68 @@
+"""Prometheus metrics with the names of operations.md §8 (one registry per process)."""
+
+from __future__ import annotations
+
+import re
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+_PARAM_TYPE = re.compile(r"\{(\w+):\w+\}")
+UNMATCHED_ROUTE = "unmatched"
+
+
+def route_label(path_template: str | None) -> str:
+    """`/api/v1/workspaces/{workspace_id:str}` → `/api/v1/workspaces/{workspace_id}`; requests
+    that matched no route share one label so unknown paths cannot explode the cardinality."""
+    if not path_template:
+        return UNMATCHED_ROUTE
+    return _PARAM_TYPE.sub(r"{\1}", path_template)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.http_requests = Counter(
+            "flowra_http_requests_total",
+            "HTTP requests",
+            ["method", "route", "status"],
+            registry=r,
+        )
+        self.http_duration = Histogram(
+            "flowra_http_request_duration_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            registry=r,
+        )
+        self.websocket_connections = Gauge(
+            "flowra_websocket_connections", "Open WebSocket connections", registry=r
+        )
+        self.mongodb_operations = Counter(
+            "flowra_mongodb_operations_total",
+            "MongoDB operations",
+            ["collection", "operation", "outcome"],
+            registry=r,
+        )
+        self.redis_operations = Counter(
+            "flowra_redis_operations_total",
+            "Redis operations",
+            ["operation", "outcome"],
+            registry=r,
+        )
+        self.rate_limited = Counter(
+            "flowra_rate_limited_total", "Requests refused by a rate limit", ["bucket"], registry=r
+        )
+
+    def observe_http(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.http_requests.labels(method, route, str(status)).inc()
+        self.http_duration.labels(method, route).observe(seconds)
+
+    def count_mongodb(self, collection: str, operation: str, outcome: str) -> None:
+        self.mongodb_operations.labels(collection, operation, outcome).inc()
+
+    def count_redis(self, operation: str, outcome: str) -> None:
+        self.redis_operations.labels(operation, outcome).inc()
+
+    def exposition(self) -> tuple[bytes, str]:
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
