@@ -12,6 +12,7 @@ import binascii
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -83,9 +84,13 @@ def page_request(
     if key_type is None:
         return PageRequest(limit, tuple(document.k))
     try:
-        return PageRequest(limit, tuple(msgspec.convert(document.k, key_type)))
+        key = tuple(msgspec.convert(document.k, key_type))
     except msgspec.ValidationError:
         raise ValidationFailed.single("cursor", "is not a valid cursor") from None
+    if any(isinstance(part, datetime) and part.tzinfo is None for part in key):
+        # Sort keys hold aware UTC times; a naive one (forged cursor) would not even compare.
+        raise ValidationFailed.single("cursor", "is not a valid cursor")
+    return PageRequest(limit, key)
 
 
 def make_page(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import uuid
 from datetime import datetime
 
 from flowra_core.app.actor import Actor
@@ -52,6 +54,32 @@ def _usable_email(raw: str | None, username: str) -> str:
     return f"{username.lower()}@users.flowra.invalid"
 
 
+def _claimed_display_name(claims: IdentityClaims) -> str | None:
+    return (claims.display_name or "").strip()[:100] or None
+
+
+def _in_sync(user: User, claims: IdentityClaims) -> bool:
+    """Whether the stored user already reflects the claims (then nothing is written)."""
+    wanted = _usable_username(claims.username).lower()
+    stored = user.username.lower()
+    username_ok = stored == wanted or re.fullmatch(re.escape(wanted) + r"_\d+", stored) is not None
+    display_name = _claimed_display_name(claims) or user.username
+    return (
+        username_ok
+        and user.email == _usable_email(claims.email, user.username)
+        and user.is_system_admin == claims.is_system_admin
+        and (user.display_name_custom or user.display_name == display_name)
+    )
+
+
+def user_id_for(external_id: str) -> str:
+    """The user id of an identity, derived from it (shaped as a UUID v4): two first requests
+    of one person racing each other write to the same stream, so one of them wins cleanly
+    and the other reloads and finds the user, instead of creating a twin."""
+    digest = hashlib.sha256(f"flowra-user:{external_id}".encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
 def user_not_found(user_id: str) -> DomainError:
     return DomainError(ErrorCode.USER_NOT_FOUND, f"No user {user_id}")
 
@@ -72,7 +100,12 @@ class UserService:
         """The user behind a verified identity: created on first sight, kept in sync after.
         An inactive user is refused (403 USER_INACTIVE)."""
         existing = await self._users.by_external_id(claims.external_id)
-        user = await (self._create(claims) if existing is None else self._sync(existing, claims))
+        if existing is not None and _in_sync(existing, claims):
+            user = existing  # the common case: one look-up per request, no write
+        elif existing is None:
+            user = await self._create(claims)
+        else:
+            user = await self._sync(existing, claims)
         if not user.is_active:
             raise DomainError(ErrorCode.USER_INACTIVE, "This account is deactivated")
         return user
@@ -90,20 +123,25 @@ class UserService:
 
     async def _create(self, claims: IdentityClaims) -> User:
         username = await self._free_username(_usable_username(claims.username), None)
-        user_id = self._write.ids.new_id()
+        user_id = user_id_for(claims.external_id)
         now = self._write.clock.now()
         outcome = await self._write.execute(
             self._kind,
             user_id,
-            lambda _state: create_user(
-                user_id=user_id,
-                external_id=claims.external_id,
-                username=username,
-                email=_usable_email(claims.email, username),
-                display_name=(claims.display_name or "").strip()[:100] or None,
-                is_system_admin=claims.is_system_admin,
-                source=claims.source,
-                now=now,
+            # A racing first request of the same person may have created the user meanwhile.
+            lambda state: (
+                create_user(
+                    user_id=user_id,
+                    external_id=claims.external_id,
+                    username=username,
+                    email=_usable_email(claims.email, username),
+                    display_name=_claimed_display_name(claims),
+                    is_system_admin=claims.is_system_admin,
+                    source=claims.source,
+                    now=now,
+                )
+                if state is None
+                else []
             ),
             actor_id=None,
         )
@@ -120,7 +158,7 @@ class UserService:
                 state,
                 username=username,
                 email=_usable_email(claims.email, username),
-                display_name=(claims.display_name or "").strip()[:100] or None,
+                display_name=_claimed_display_name(claims),
                 is_system_admin=claims.is_system_admin,
                 now=now,
             )

@@ -254,7 +254,9 @@ class WorkspaceService:
         username: str | None,
         role: str | None,
     ) -> MemberView:
-        await self.visible(actor, workspace_id)
+        workspace = await self.visible(actor, workspace_id)
+        # The right is checked before the input (403 before 422, http-api.md §1 check order).
+        policy.require_workspace_admin(workspace, actor, "add members to this workspace")
         target = await self._find_user(user_id, username)
         now = self._write.clock.now()
 

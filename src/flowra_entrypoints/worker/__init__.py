@@ -1,0 +1,1 @@
+"""Background jobs: the standalone `flowra-worker` and unified mode inside `flowra-api`."""

@@ -1,0 +1,64 @@
+"""Runs periodic jobs, each under a lease lock so one process at a time runs it.
+
+A job that fails is logged and tried again at its next tick: one bad batch never stops
+the worker. Stopping lets the current batch finish, then releases the leases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from loguru import logger
+
+from flowra_core.domain.errors import FlowraError
+from flowra_core.ports.locks import LeaseLocks
+
+LEASE_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    name: str
+    interval: float
+    run_once: Callable[[], Awaitable[None]]
+
+
+class JobRunner:
+    def __init__(self, jobs: Sequence[Job], locks: LeaseLocks, owner: str) -> None:
+        self._jobs = list(jobs)
+        self._locks = locks
+        self._owner = owner
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        async with asyncio.TaskGroup() as group:
+            for job in self._jobs:
+                group.create_task(self._loop(job), name=f"job:{job.name}")
+
+    async def _loop(self, job: Job) -> None:
+        try:
+            while not self._stop.is_set():
+                # Acquiring also renews our own lease; a batch is far shorter than a lease.
+                if await self._locks.acquire(job.name, self._owner, LEASE_SECONDS):
+                    await self._tick(job)
+                with contextlib.suppress(TimeoutError):
+                    # The interval timer; it ends early when the runner is stopped.
+                    await asyncio.wait_for(self._stop.wait(), timeout=job.interval)
+        finally:
+            await self._locks.release(job.name, self._owner)
+
+    @staticmethod
+    async def _tick(job: Job) -> None:
+        bound = logger.bind(logger=f"worker.{job.name}", job=job.name)
+        try:
+            await job.run_once()
+        except FlowraError as error:
+            bound.warning("job run failed", error=error.message, error_type=type(error).__name__)
+        except Exception:  # noqa: BLE001 - a job's bug must not stop the other jobs
+            bound.exception("job run crashed")
