@@ -4,15 +4,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flowra_core.app.board import TaskService
+from flowra_core.app.chat_access import ChatAccess
+from flowra_core.app.chat_commands import ChatCommands
+from flowra_core.app.chat_views import ChatViews
+from flowra_core.app.chats import ChatService
+from flowra_core.app.dispatch import DISPATCH_CONSUMER, NotificationDispatcher
+from flowra_core.app.files import FileService
+from flowra_core.app.message_projector import MessageProjector
+from flowra_core.app.messages import MessageService
+from flowra_core.app.notification_inbox import NotificationProjector
+from flowra_core.app.notifications import NotificationService
 from flowra_core.app.projections import CompositeProjector
+from flowra_core.app.read_markers import ReadMarkerService
+from flowra_core.app.search import SearchProjector, SearchService
+from flowra_core.app.summaries import ChangeSummaries
+from flowra_core.app.tags import TagExecutor
 from flowra_core.app.users import UserService
 from flowra_core.app.workspaces import WorkspaceService
 from flowra_core.app.write_path import PublishFailureHook, WritePath
 from flowra_core.domain.errors import ServiceUnavailable
+from flowra_core.ports.chats import ChatStore
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
 from flowra_core.ports.event_bus import EventBus
 from flowra_core.ports.event_store import Commit, EventStore
+from flowra_core.ports.files import BlobStorage, FileStore
+from flowra_core.ports.messages import MessageStore, SummaryDraftStore
+from flowra_core.ports.notifications import NotificationStore
 from flowra_core.ports.presence import PresenceReader
+from flowra_core.ports.read_markers import ReadMarkerStore
+from flowra_core.ports.search import SearchIndex
 from flowra_core.ports.users import UserStore
 from flowra_core.ports.workspaces import InviteTokenStore, WorkspaceStore
 
@@ -32,6 +53,14 @@ class CorePorts:
     workspaces: WorkspaceStore
     invite_tokens: InviteTokenStore
     presence: PresenceReader
+    chats: ChatStore
+    notifications: NotificationStore
+    search: SearchIndex
+    messages: MessageStore
+    summary_drafts: SummaryDraftStore
+    read_markers: ReadMarkerStore
+    files: FileStore
+    blobs: BlobStorage
 
 
 class FlowraCore:
@@ -44,7 +73,13 @@ class FlowraCore:
             bus=ports.bus,
             clock=ports.clock,
             ids=ports.ids,
-            projector=CompositeProjector([]),
+            projector=CompositeProjector(
+                [
+                    NotificationProjector(ports.notifications),
+                    SearchProjector(ports.search, ports.chats),
+                    MessageProjector(ports.messages, ports.chats, ports.files),
+                ]
+            ),
             on_publish_failure=on_publish_failure,
         )
         self.users = UserService(self.write, ports.users, ports.workspaces)
@@ -56,3 +91,36 @@ class FlowraCore:
             ports.tokens,
             ports.presence,
         )
+        self.chat_access = ChatAccess(self.write, ports.workspaces, ports.chats)
+        self.files = FileService(
+            self.chat_access, ports.files, ports.blobs, ports.messages, ports.clock, ports.ids
+        )
+        self.read_markers = ReadMarkerService(self.chat_access, ports.read_markers, ports.messages)
+        self.summaries = ChangeSummaries(
+            self.write, ports.messages, ports.summary_drafts, ports.users, ports.files
+        )
+        self.chat_commands = ChatCommands(
+            self.write, self.workspaces, ports.chats, ports.files, self.summaries
+        )
+        chat_views = ChatViews(ports.users, ports.chats, self.read_markers, ports.clock)
+        self.chats = ChatService(
+            self.chat_commands, chat_views, ports.chats, ports.event_store, ports.presence
+        )
+        self.tasks = TaskService(self.chat_commands, chat_views, ports.chats, ports.clock)
+        self.tags = TagExecutor(self.chat_commands, ports.users)
+        self.messages = MessageService(
+            self.write,
+            self.chat_access,
+            ports.messages,
+            ports.users,
+            self.files,
+            self.read_markers,
+            self.tags,
+        )
+        self.workspaces.on_member_departed(self.chats.remove_departed_member)
+        self.notifications = NotificationService(self.write, ports.notifications, ports.workspaces)
+        self.search = SearchService(ports.search, ports.chats, ports.workspaces)
+        self.dispatcher = NotificationDispatcher(
+            self.notifications, ports.chats, ports.users, ports.workspaces
+        )
+        ports.bus.subscribe(DISPATCH_CONSUMER, self.dispatcher.handle)

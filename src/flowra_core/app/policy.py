@@ -31,11 +31,16 @@ def role_in(workspace: Workspace, actor: Actor) -> MemberRole | None:
     return member.role if member is not None else None
 
 
-def visible_workspace(workspace: Workspace | None, actor: Actor, workspace_id: str) -> Workspace:
+def can_see_workspace(workspace: Workspace, actor: Actor) -> bool:
     """Anything under a workspace: member or system admin, workspace not deleted."""
-    if workspace is None or workspace.is_deleted:
-        raise _workspace_not_found(workspace_id)
-    if role_in(workspace, actor) is None and not actor.is_system_admin:
+    if workspace.is_deleted:
+        return False
+    return role_in(workspace, actor) is not None or actor.is_system_admin
+
+
+def visible_workspace(workspace: Workspace | None, actor: Actor, workspace_id: str) -> Workspace:
+    """The workspace if the caller may see it, else 404 WORKSPACE_NOT_FOUND."""
+    if workspace is None or not can_see_workspace(workspace, actor):
         raise _workspace_not_found(workspace_id)
     return workspace
 
@@ -98,3 +103,23 @@ def require_chat_write(chat: Chat, actor: Actor) -> None:
 def require_chat_manage(chat: Chat, workspace: Workspace, actor: Actor, action: str) -> None:
     if not can_manage_chat(chat, workspace, actor):
         raise _forbidden(action)
+
+
+def require_message_author(author_id: str, actor: Actor) -> None:
+    """Edit message: the author only."""
+    if author_id != actor.user_id:
+        raise _forbidden("edit another person's message")
+
+
+def can_delete_message(author_id: str, chat: Chat, workspace: Workspace, actor: Actor) -> bool:
+    """Delete message: the author, a chat admin, or a workspace admin."""
+    return (
+        author_id == actor.user_id
+        or is_chat_admin(chat, actor.user_id)
+        or workspace.is_admin(actor.user_id)
+    )
+
+
+def require_message_delete(author_id: str, chat: Chat, workspace: Workspace, actor: Actor) -> None:
+    if not can_delete_message(author_id, chat, workspace, actor):
+        raise _forbidden("delete this message")

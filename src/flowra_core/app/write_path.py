@@ -113,6 +113,10 @@ class WritePath:
             aggregate_id, after_version=state.version if state is not None else 0
         )
         for envelope in newer:
+            if envelope.aggregate_type is not kind.aggregate_type:
+                # An id of another kind of aggregate (a chat id where a workspace id belongs):
+                # for this kind, nothing exists under that id.
+                return None
             state = kind.evolve(state, envelope.event, envelope.occurred_at, aggregate_id)
         return state
 

@@ -20,3 +20,10 @@ class EventBus(Protocol):
         """Register a durable consumer; `name` identifies its consumer group, so N processes
         subscribing under one name share the work and each event is handled once."""
         ...
+
+    def listen(self, handler: EventHandler) -> None:
+        """Register a live fan-out listener: every process that listens receives every event
+        published from now on, on any process (Redis pub/sub). Nothing is stored for a listener
+        that is not there; it serves pushes to WebSocket connections, which resume from the
+        journal after a gap."""
+        ...

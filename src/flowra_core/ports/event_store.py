@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -34,6 +34,17 @@ class Commit(msgspec.Struct, frozen=True, kw_only=True):
         return self.base_version + len(self.events)
 
 
+class JournalPosition(msgspec.Struct, frozen=True, kw_only=True):
+    """Where one event sits in the journal: its commit, and what places that commit in order."""
+
+    event_id: str
+    commit_id: str
+    aggregate_type: AggregateType
+    version: int
+    chat_id: str | None
+    recorded_at: datetime
+
+
 class EventStore(Protocol):
     async def append(self, commit: Commit) -> None:
         """Store the commit atomically; ConcurrencyConflict if base_version is taken."""
@@ -43,6 +54,19 @@ class EventStore(Protocol):
         self, aggregate_id: str, *, after_version: int = 0
     ) -> Sequence[EventEnvelope]:
         """The aggregate's events with version > after_version, in version order."""
+        ...
+
+    async def read_stream_backwards(
+        self,
+        aggregate_id: str,
+        *,
+        before_version: int | None,
+        limit: int,
+        event_types: Collection[str] | None = None,
+    ) -> Sequence[EventEnvelope]:
+        """At most `limit` of the aggregate's events with version < before_version (None: from
+        the newest), newest first; only events named in `event_types` when it is given.
+        Served by the unique (aggregate_id, base_version) index, scanned downwards."""
         ...
 
     async def unpublished(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
@@ -57,3 +81,17 @@ class EventStore(Protocol):
         ...
 
     async def mark_projected(self, commit_id: str, at: datetime) -> None: ...
+
+    async def locate_event(self, event_id: str) -> JournalPosition | None:
+        """Where the event is recorded; None for an unknown id. Served by the (events.event_id)
+        index."""
+        ...
+
+    async def chat_events_after(
+        self, position: JournalPosition, *, limit: int
+    ) -> Sequence[EventEnvelope]:
+        """At most `limit` `chat.*` and `message.*` events of `position.chat_id` recorded after
+        the event at `position`, in journal order: by recorded_at, ties in the store's commit
+        order (the one `unpublished` uses), a commit's events by version. Served by the
+        (chat_id, recorded_at) index from the position's recorded_at on (WebSocket resume)."""
+        ...

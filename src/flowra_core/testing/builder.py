@@ -7,14 +7,17 @@ from dataclasses import dataclass
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import CorePorts, FlowraCore
 from flowra_core.domain.user import UserSource
-from flowra_core.ports.identity import IdentityClaims
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
+from flowra_core.ports.identity import IdentityClaims
 from flowra_core.testing.chats import InMemoryChatStore
 from flowra_core.testing.clock import FixedClock, SeededIds, SeededTokens
 from flowra_core.testing.event_bus import InMemoryEventBus
 from flowra_core.testing.event_store import InMemoryEventStore
+from flowra_core.testing.files import InMemoryBlobStorage, InMemoryFileStore
+from flowra_core.testing.messages import InMemoryMessageStore, InMemorySummaryDraftStore
 from flowra_core.testing.notifications import InMemoryNotificationStore
 from flowra_core.testing.presence import InMemoryPresence
+from flowra_core.testing.read_markers import InMemoryReadMarkerStore
 from flowra_core.testing.search import InMemorySearchIndex
 from flowra_core.testing.users import InMemoryUserStore
 from flowra_core.testing.workspaces import InMemoryInviteTokenStore, InMemoryWorkspaceStore
@@ -31,6 +34,11 @@ class InMemoryAdapters:
     chats: InMemoryChatStore
     notifications: InMemoryNotificationStore
     search: InMemorySearchIndex
+    messages: InMemoryMessageStore
+    summary_drafts: InMemorySummaryDraftStore
+    read_markers: InMemoryReadMarkerStore
+    files: InMemoryFileStore
+    blobs: InMemoryBlobStorage
 
 
 def in_memory_ports(
@@ -46,6 +54,11 @@ def in_memory_ports(
         chats=InMemoryChatStore(),
         notifications=InMemoryNotificationStore(),
         search=InMemorySearchIndex(),
+        messages=InMemoryMessageStore(),
+        summary_drafts=InMemorySummaryDraftStore(),
+        read_markers=InMemoryReadMarkerStore(),
+        files=InMemoryFileStore(),
+        blobs=InMemoryBlobStorage(),
     )
     ports = CorePorts(
         event_store=adapters.event_store,
@@ -60,6 +73,11 @@ def in_memory_ports(
         chats=adapters.chats,
         notifications=adapters.notifications,
         search=adapters.search,
+        messages=adapters.messages,
+        summary_drafts=adapters.summary_drafts,
+        read_markers=adapters.read_markers,
+        files=adapters.files,
+        blobs=adapters.blobs,
     )
     return ports, adapters
 

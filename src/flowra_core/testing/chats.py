@@ -1,11 +1,22 @@
-"""In-memory chat documents."""
+"""In-memory chat documents and their list queries (the same semantics as the Mongo adapter:
+filters, keyset order with the id as tie-break, `after` exclusive)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from flowra_core.domain.chat.state import Chat
+from flowra_core.ports.chats import (
+    ChatListQuery,
+    ChatRecord,
+    SortKey,
+    SortOrder,
+    TaskQuery,
+    chat_order,
+    is_overdue,
+    task_order,
+)
 from flowra_core.testing.state_store import InMemoryStateStore
 
 
@@ -39,8 +50,85 @@ class InMemoryChatStore(InMemoryStateStore[Chat]):
     async def readable_ids(self, workspace_id: str, user_id: str | None) -> Sequence[str]:
         return [
             chat.id
-            for chat in self.values()
-            if chat.workspace_id == workspace_id
-            and not chat.is_deleted
-            and (user_id is None or chat.is_public or chat.is_participant(user_id))
+            for chat in self._live(workspace_id)
+            if user_id is None or chat.is_public or chat.is_participant(user_id)
         ]
+
+    async def list_chats(
+        self, query: ChatListQuery, *, after: SortKey | None, limit: int
+    ) -> Sequence[ChatRecord]:
+        rows = (
+            self._record(chat)
+            for chat in self._readable(query.workspace_id, query.reader_id)
+            if _chat_matches(chat, query)
+        )
+        return _page(rows, chat_order(query.sort), after, limit)
+
+    async def list_tasks(
+        self, query: TaskQuery, *, after: SortKey | None, limit: int
+    ) -> Sequence[ChatRecord]:
+        rows = (self._record(chat) for chat in self._tasks(query))
+        return _page(rows, task_order(query.sort), after, limit)
+
+    async def count_tasks(self, query: TaskQuery) -> int:
+        return sum(1 for _ in self._tasks(query))
+
+    def _live(self, workspace_id: str) -> Iterable[Chat]:
+        return (c for c in self.values() if c.workspace_id == workspace_id and not c.is_deleted)
+
+    def _readable(self, workspace_id: str, reader_id: str | None) -> Iterable[Chat]:
+        return (
+            chat
+            for chat in self._live(workspace_id)
+            if reader_id is None or chat.is_public or chat.is_participant(reader_id)
+        )
+
+    def _tasks(self, query: TaskQuery) -> Iterable[Chat]:
+        return (
+            chat
+            for chat in self._readable(query.workspace_id, query.reader_id)
+            if chat.is_typed and _task_matches(chat, query)
+        )
+
+    def _record(self, chat: Chat) -> ChatRecord:
+        return ChatRecord(chat, self._last_message_at.get(chat.id))
+
+
+def _contains(text: str, needle: str) -> bool:
+    return needle.lower() in text.lower()
+
+
+def _chat_matches(chat: Chat, query: ChatListQuery) -> bool:
+    return (
+        (query.types is None or chat.type in query.types)
+        and (query.title_contains is None or _contains(chat.title, query.title_contains))
+        and (query.participant_id is None or chat.is_participant(query.participant_id))
+    )
+
+
+def _task_matches(chat: Chat, query: TaskQuery) -> bool:
+    text = query.text_contains
+    checks = (
+        query.types is None or chat.type in query.types,
+        query.statuses is None or chat.status in query.statuses,
+        query.categories is None or chat.category in query.categories,
+        query.assignees is None or query.assignees.matches(chat.assignee_id),
+        query.priorities is None or query.priorities.matches(chat.priority),
+        query.severities is None or chat.severity in query.severities,
+        query.created_by is None or chat.created_by in query.created_by,
+        query.overdue is None or is_overdue(chat, query.now) is query.overdue,
+        text is None or _contains(chat.title, text) or _contains(chat.description, text),
+    )
+    return all(checks)
+
+
+def _page(
+    rows: Iterable[ChatRecord], order: SortOrder, after: SortKey | None, limit: int
+) -> list[ChatRecord]:
+    ordered = sorted(rows, key=order.key, reverse=order.descending)
+    if after is not None:
+        if order.descending:
+            ordered = [row for row in ordered if order.key(row) < after]
+        else:
+            ordered = [row for row in ordered if order.key(row) > after]
+    return ordered[:limit]

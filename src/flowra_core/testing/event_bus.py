@@ -11,11 +11,15 @@ from flowra_core.ports.event_bus import EventHandler
 class InMemoryEventBus:
     def __init__(self) -> None:
         self._consumers: dict[str, EventHandler] = {}
+        self._listeners: list[EventHandler] = []
 
     def subscribe(self, name: str, handler: EventHandler) -> None:
         self._consumers[name] = handler
 
+    def listen(self, handler: EventHandler) -> None:
+        self._listeners.append(handler)
+
     async def publish(self, events: Sequence[EventEnvelope]) -> None:
         for envelope in events:
-            for handler in list(self._consumers.values()):
+            for handler in [*self._listeners, *self._consumers.values()]:
                 await handler(envelope)

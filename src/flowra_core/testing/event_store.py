@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flowra_core.domain.errors import ConcurrencyConflict
-from flowra_core.domain.events import EventEnvelope
-from flowra_core.ports.event_store import Commit
+from flowra_core.domain.events import AggregateType, EventEnvelope
+from flowra_core.ports.event_store import Commit, JournalPosition
+
+# The aggregates whose events a chat's journal replays (websocket.md §5 "Resume").
+_CHAT_JOURNAL = frozenset({AggregateType.CHAT, AggregateType.MESSAGE})
 
 
 @dataclass(slots=True)
@@ -24,6 +27,8 @@ class InMemoryEventStore:
     _commits: list[_StoredCommit] = field(default_factory=list)
     _by_id: dict[str, _StoredCommit] = field(default_factory=dict)
     _streams: dict[str, list[_StoredCommit]] = field(default_factory=dict)
+    _by_event: dict[str, tuple[_StoredCommit, EventEnvelope]] = field(default_factory=dict)
+    _by_chat: dict[str, list[_StoredCommit]] = field(default_factory=dict)
 
     async def append(self, commit: Commit) -> None:
         stream = self._streams.setdefault(commit.aggregate_id, [])
@@ -36,6 +41,9 @@ class InMemoryEventStore:
         self._commits.append(stored)
         self._by_id[commit.commit_id] = stored
         stream.append(stored)
+        self._by_event.update((envelope.event_id, (stored, envelope)) for envelope in commit.events)
+        if commit.chat_id is not None and commit.aggregate_type in _CHAT_JOURNAL:
+            self._by_chat.setdefault(commit.chat_id, []).append(stored)
 
     async def read_stream(
         self, aggregate_id: str, *, after_version: int = 0
@@ -46,6 +54,26 @@ class InMemoryEventStore:
             for envelope in stored.commit.events
             if envelope.version > after_version
         ]
+
+    async def read_stream_backwards(
+        self,
+        aggregate_id: str,
+        *,
+        before_version: int | None,
+        limit: int,
+        event_types: Collection[str] | None = None,
+    ) -> Sequence[EventEnvelope]:
+        found: list[EventEnvelope] = []
+        for stored in reversed(self._streams.get(aggregate_id, [])):
+            for envelope in reversed(stored.commit.events):
+                if before_version is not None and envelope.version >= before_version:
+                    continue
+                if event_types is not None and envelope.type not in event_types:
+                    continue
+                found.append(envelope)
+                if len(found) == limit:
+                    return found
+        return found
 
     async def unpublished(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
         pending = [
@@ -68,6 +96,38 @@ class InMemoryEventStore:
 
     async def mark_projected(self, commit_id: str, at: datetime) -> None:
         self._by_id[commit_id].projected_at = at
+
+    async def locate_event(self, event_id: str) -> JournalPosition | None:
+        found = self._by_event.get(event_id)
+        if found is None:
+            return None
+        stored, envelope = found
+        return JournalPosition(
+            event_id=event_id,
+            commit_id=stored.commit.commit_id,
+            aggregate_type=stored.commit.aggregate_type,
+            version=envelope.version,
+            chat_id=stored.commit.chat_id,
+            recorded_at=stored.commit.recorded_at,
+        )
+
+    async def chat_events_after(
+        self, position: JournalPosition, *, limit: int
+    ) -> Sequence[EventEnvelope]:
+        anchor = self._by_id.get(position.commit_id)
+        if anchor is None or position.chat_id is None or limit <= 0:
+            return []
+        start = self._order(anchor)
+        later = [s for s in self._by_chat.get(position.chat_id, []) if self._order(s) >= start]
+        found: list[EventEnvelope] = []
+        for stored in sorted(later, key=self._order):
+            for envelope in stored.commit.events:
+                if stored is anchor and envelope.version <= position.version:
+                    continue
+                found.append(envelope)
+                if len(found) == limit:
+                    return found
+        return found
 
     @staticmethod
     def _order(stored: _StoredCommit) -> tuple[datetime, int]:

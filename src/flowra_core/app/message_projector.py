@@ -1,0 +1,40 @@
+"""What message commits change beyond the message documents: the thread stats of the parent,
+the chat's `last_message_at`, and which message an uploaded file is attached to.
+
+Every update is recomputed from the stored messages (or is a set-once), never a blind
+increment, so a replay by the worker's catch-up or a rebuild converges on the same values.
+"""
+
+from __future__ import annotations
+
+from flowra_core.domain.events import AggregateType
+from flowra_core.domain.message import MessageCreated, MessageDeleted
+from flowra_core.ports.chats import ChatStore
+from flowra_core.ports.event_store import Commit
+from flowra_core.ports.files import FileStore
+from flowra_core.ports.messages import MessageStore
+
+
+class MessageProjector:
+    def __init__(self, messages: MessageStore, chats: ChatStore, files: FileStore) -> None:
+        self._messages = messages
+        self._chats = chats
+        self._files = files
+
+    async def project(self, commit: Commit) -> None:
+        if commit.aggregate_type is not AggregateType.MESSAGE:
+            return
+        for envelope in commit.events:
+            event = envelope.event
+            if isinstance(event, MessageCreated) and event.attachments:
+                file_ids = [attachment.file_id for attachment in event.attachments]
+                await self._files.mark_attached(file_ids, event.message_id)
+            if isinstance(event, MessageCreated | MessageDeleted):
+                await self._timeline_changed(event.chat_id, event.parent_id)
+
+    async def _timeline_changed(self, chat_id: str, parent_id: str | None) -> None:
+        if parent_id is not None:
+            await self._messages.refresh_thread_stats(chat_id, parent_id)
+            return
+        newest = await self._messages.newest_live_top_level_at(chat_id)
+        await self._chats.set_last_message_at(chat_id, newest)

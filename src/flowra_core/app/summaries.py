@@ -1,0 +1,130 @@
+"""Change summaries (tags.md §6): one `system` message per REST change of a chat, merged into
+the chat's newest message when that is the same actor's summary updated under 2 s ago."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flowra_core.app.message_reads import message_kind
+from flowra_core.app.summary_phrases import (
+    PhraseContext,
+    merge_phrases,
+    phrases_of,
+    removed_files,
+    summary_text,
+    users_involved,
+)
+from flowra_core.app.write_path import WritePath
+from flowra_core.domain.chat import Chat
+from flowra_core.domain.events import DomainEvent, EventEnvelope
+from flowra_core.domain.message import (
+    Message,
+    can_extend_summary,
+    create_system_summary,
+    revise_system_summary,
+)
+from flowra_core.ports.files import FileStore
+from flowra_core.ports.messages import MessageStore, SummaryDraft, SummaryDraftStore, SummaryPhrase
+from flowra_core.ports.users import UserStore
+
+
+class _SummaryChangedError(Exception):
+    """The summary to extend changed between reading it and committing the extension."""
+
+
+class ChangeSummaries:
+    def __init__(
+        self,
+        write: WritePath,
+        messages: MessageStore,
+        drafts: SummaryDraftStore,
+        users: UserStore,
+        files: FileStore,
+    ) -> None:
+        self._write = write
+        self._messages = messages
+        self._drafts = drafts
+        self._users = users
+        self._files = files
+
+    async def record(
+        self, chat_after: Chat, actor_id: str, events: Sequence[EventEnvelope]
+    ) -> None:
+        """Summarise the chat events one REST request of `actor_id` committed. Not for tags,
+        chat creation, chat deletion or removals caused by leaving the workspace."""
+        phrases = await self._phrases(chat_after, [envelope.event for envelope in events])
+        if not phrases:
+            return
+        actor = await self._users.get(actor_id)
+        actor_name = actor.display_name if actor is not None else actor_id
+        newest = await self._messages.newest_top_level(chat_after.id)
+        if newest is not None and await self._extend(
+            chat_after, newest, actor_id, actor_name, phrases
+        ):
+            return
+        await self._create(chat_after, actor_id, actor_name, phrases)
+
+    async def _phrases(self, chat: Chat, events: Sequence[DomainEvent]) -> list[SummaryPhrase]:
+        users = await self._users.get_many(users_involved(events))
+        files = await self._files.get_many(removed_files(events))
+        context = PhraseContext(
+            chat_type=chat.type,
+            display_names={user_id: user.display_name for user_id, user in users.items()},
+            file_names={file_id: record.file_name for file_id, record in files.items()},
+        )
+        return phrases_of(events, context)
+
+    async def _extend(
+        self,
+        chat: Chat,
+        newest: Message,
+        actor_id: str,
+        actor_name: str,
+        phrases: Sequence[SummaryPhrase],
+    ) -> bool:
+        """Merge into the newest message if it is a summary we may extend; False otherwise."""
+        now = self._write.clock.now()
+        if not can_extend_summary(newest, actor_id=actor_id, now=now):
+            return False
+        draft = await self._drafts.get(newest.id)
+        if draft is None or draft.content != newest.content:
+            return False  # its phrases are unknown: start a new summary
+        merged = merge_phrases(draft.phrases, phrases)
+        content = summary_text(actor_name, merged)
+
+        def decide(state: Message | None) -> list[DomainEvent]:
+            if (
+                state is None
+                or state.content != draft.content
+                or not can_extend_summary(state, actor_id=actor_id, now=now)
+            ):
+                raise _SummaryChangedError
+            return revise_system_summary(state, content, actor_id=actor_id, now=now)
+
+        kind = message_kind(self._messages, chat.workspace_id)
+        try:
+            await self._write.execute(kind, newest.id, decide, actor_id=actor_id)
+        except _SummaryChangedError:
+            return False
+        await self._drafts.save(
+            SummaryDraft(message_id=newest.id, content=content, phrases=tuple(merged))
+        )
+        return True
+
+    async def _create(
+        self, chat: Chat, actor_id: str, actor_name: str, phrases: Sequence[SummaryPhrase]
+    ) -> None:
+        message_id = self._write.ids.new_id()
+        content = summary_text(actor_name, phrases)
+        now = self._write.clock.now()
+        await self._write.execute(
+            message_kind(self._messages, chat.workspace_id),
+            message_id,
+            lambda _state: create_system_summary(
+                message_id, chat_id=chat.id, actor_id=actor_id, content=content, now=now
+            ),
+            actor_id=actor_id,
+        )
+        await self._drafts.save(
+            SummaryDraft(message_id=message_id, content=content, phrases=tuple(phrases))
+        )

@@ -1,0 +1,359 @@
+"""Chat and work-item use cases (http-api.md "Chats and work items", domain.md §3): create,
+quick-create, read one chat, delete, convert, close and reopen, with the authorization rules
+of http-api.md §3 and the change summaries of tags.md §6."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from flowra_core.app.actor import Actor
+from flowra_core.app.core import FlowraCore
+from flowra_core.domain.chat import (
+    ChatType,
+    NewChat,
+    ParticipantRole,
+    Priority,
+    Status,
+    StatusCategory,
+)
+from flowra_core.domain.errors import ErrorCode, FlowraError, ValidationFailed
+from flowra_core.domain.message import MessageType
+from flowra_core.testing.builder import TestCore
+
+CNF = ErrorCode.CHAT_NOT_FOUND
+
+
+async def code_of(call: Awaitable[object]) -> ErrorCode | None:
+    try:
+        await call
+    except FlowraError as error:
+        return error.code
+    return None
+
+
+async def invalid_fields(call: Awaitable[object]) -> list[str]:
+    with pytest.raises(ValidationFailed) as failure:
+        await call
+    return [error.field for error in failure.value.errors]
+
+
+async def summaries(tc: TestCore, chat_id: str) -> list[str]:
+    """The chat's change summaries (system messages), oldest first."""
+    messages = await tc.adapters.messages.top_level(chat_id, before=None, limit=100)
+    return [m.content for m in reversed(messages) if m.type is MessageType.SYSTEM]
+
+
+def chat_events(tc: TestCore, chat_id: str) -> list[str]:
+    return [e.type for e in tc.adapters.event_store.all_events() if e.aggregate_id == chat_id]
+
+
+async def discussion(core: FlowraCore, actor: Actor, ws: str, **fields: Any) -> str:
+    view = await core.chats.create(actor, ws, NewChat(title="Lobby", **fields))
+    return view.chat.id
+
+
+async def task(core: FlowraCore, actor: Actor, ws: str, **fields: Any) -> str:
+    draft = NewChat(type="task", title="Ship it", **fields)
+    return (await core.chats.create(actor, ws, draft)).chat.id
+
+
+class TestCreate:
+    async def test_a_member_creates_a_public_discussion_and_administers_it(
+        self, core: FlowraCore, tc: TestCore, member: Actor, workspace_id: str
+    ) -> None:
+        view = await core.chats.create(member, workspace_id, NewChat(title="  Lunch  "))
+
+        chat = view.chat
+        assert (chat.type, chat.title, chat.is_public) == (ChatType.DISCUSSION, "Lunch", True)
+        assert chat.status is None
+        assert view.summary.category is None
+        assert view.summary.my_role is ParticipantRole.ADMIN
+        assert [(p.user.username, p.participant.role) for p in view.participants] == [
+            ("mia", ParticipantRole.ADMIN)
+        ]
+        assert (view.permissions.can_read, view.permissions.can_write) == (True, True)
+        assert view.permissions.can_manage
+        assert chat_events(tc, chat.id) == ["chat.created", "chat.participant_added"]
+        assert await summaries(tc, chat.id) == []
+
+    async def test_extra_participants_join_as_members_and_an_assignee_too(
+        self, core: FlowraCore, owner: Actor, admin: Actor, member: Actor, workspace_id: str
+    ) -> None:
+        draft = NewChat(
+            type="BUG",
+            title="Crash",
+            participant_ids=[admin.user_id],
+            status="investigating",
+            priority="high",
+            severity="blocker",
+            assignee_id=member.user_id,
+            due_date="2026-03-01",
+            is_public=False,
+        )
+        view = await core.chats.create(owner, workspace_id, draft)
+
+        chat = view.chat
+        assert (chat.type, chat.status, chat.priority) == (
+            ChatType.BUG,
+            Status.INVESTIGATING,
+            Priority.HIGH,
+        )
+        assert chat.due_date == datetime(2026, 3, 1, tzinfo=UTC)
+        assert view.summary.category is StatusCategory.IN_PROGRESS
+        assert view.summary.assignee is not None
+        assert view.summary.assignee.username == "mia"
+        assert {p.user.username: p.participant.role for p in view.participants} == {
+            "olivia": ParticipantRole.ADMIN,
+            "adam": ParticipantRole.MEMBER,
+            "mia": ParticipantRole.MEMBER,
+        }
+        assert view.summary.participant_count == 3
+        assert not chat.is_public
+
+    async def test_typed_fields_on_a_discussion_are_refused(
+        self, core: FlowraCore, member: Actor, workspace_id: str
+    ) -> None:
+        draft = NewChat(title="Chat", status="Done", priority="High")
+        fields = await invalid_fields(core.chats.create(member, workspace_id, draft))
+        assert fields == ["status", "priority"]
+
+    async def test_participants_must_be_workspace_members_and_at_most_100(
+        self, core: FlowraCore, member: Actor, admin: Actor, outsider: Actor, workspace_id: str
+    ) -> None:
+        draft = NewChat(participant_ids=[admin.user_id, outsider.user_id])
+        assert await invalid_fields(core.chats.create(member, workspace_id, draft)) == [
+            "participant_ids[1]"
+        ]
+        crowd = NewChat(participant_ids=[admin.user_id] * 101)
+        assert await invalid_fields(core.chats.create(member, workspace_id, crowd)) == [
+            "participant_ids"
+        ]
+
+    async def test_only_members_create(
+        self, core: FlowraCore, outsider: Actor, sysadmin: Actor, workspace_id: str
+    ) -> None:
+        draft = NewChat(title="x")
+        assert (
+            await code_of(core.chats.create(sysadmin, workspace_id, draft)) is ErrorCode.FORBIDDEN
+        )
+        assert (
+            await code_of(core.chats.create(outsider, workspace_id, draft))
+            is ErrorCode.WORKSPACE_NOT_FOUND
+        )
+
+
+class TestCreateTask:
+    async def test_quick_create_defaults_to_a_task_in_to_do(
+        self, core: FlowraCore, member: Actor, workspace_id: str
+    ) -> None:
+        view = await core.chats.create_task(member, workspace_id, NewChat(title="Write docs"))
+        assert (view.chat.type, view.chat.status) == (ChatType.TASK, Status.TO_DO)
+        assert view.summary.category is StatusCategory.TODO
+
+    async def test_a_discussion_or_a_missing_title_is_refused(
+        self, core: FlowraCore, member: Actor, workspace_id: str
+    ) -> None:
+        draft = NewChat(type="discussion", title="x")
+        assert await invalid_fields(core.chats.create_task(member, workspace_id, draft)) == ["type"]
+        untitled = NewChat(type="epic")
+        assert await invalid_fields(core.chats.create_task(member, workspace_id, untitled)) == [
+            "title"
+        ]
+
+
+class TestGet:
+    async def test_private_chats_are_invisible_to_non_participants(
+        self,
+        core: FlowraCore,
+        member: Actor,
+        admin: Actor,
+        sysadmin: Actor,
+        outsider: Actor,
+        workspace_id: str,
+    ) -> None:
+        chat_id = await discussion(core, member, workspace_id, is_public=False)
+        assert await code_of(core.chats.get(admin, workspace_id, chat_id)) is CNF
+        assert (
+            await code_of(core.chats.get(outsider, workspace_id, chat_id))
+            is ErrorCode.WORKSPACE_NOT_FOUND
+        )
+        seen = await core.chats.get(sysadmin, workspace_id, chat_id)
+        assert seen.permissions.can_read
+        assert not seen.permissions.can_write
+        assert seen.summary.my_role is None
+
+    async def test_a_chat_of_another_workspace_is_not_found(
+        self, core: FlowraCore, owner: Actor, workspace_id: str
+    ) -> None:
+        other = (await core.workspaces.create(owner, name="Other", description=None)).workspace
+        chat_id = await discussion(core, owner, other.id)
+        assert await code_of(core.chats.get(owner, workspace_id, chat_id)) is CNF
+        assert await code_of(core.chats.get(owner, workspace_id, "no-such-chat")) is CNF
+
+    async def test_rights_follow_the_callers_role(
+        self, core: FlowraCore, member: Actor, admin: Actor, owner: Actor, workspace_id: str
+    ) -> None:
+        chat_id = await discussion(core, member, workspace_id)
+        as_admin = await core.chats.get(admin, workspace_id, chat_id)
+        assert as_admin.permissions.can_read
+        assert as_admin.permissions.can_manage
+        assert not as_admin.permissions.can_write
+        await core.chats.join(owner, workspace_id, chat_id)
+        as_owner = await core.chats.get(owner, workspace_id, chat_id)
+        assert as_owner.permissions.can_write
+        assert as_owner.permissions.can_manage
+        assert as_owner.summary.my_role is ParticipantRole.MEMBER
+
+    async def test_the_work_item_view_shows_overdue_previous_status_and_attachments(
+        self, core: FlowraCore, tc: TestCore, member: Actor, workspace_id: str
+    ) -> None:
+        chat_id = await task(core, member, workspace_id, due_date="2020-01-01")
+        upload = await core.files.upload(
+            member,
+            workspace_id,
+            chat_id,
+            file_name="plan v2.pdf",
+            content_type=None,
+            data=b"%PDF",
+            max_size=1000,
+        )
+        await core.chats.add_attachment(member, workspace_id, chat_id, upload.id)
+        view = await core.chats.close(member, workspace_id, chat_id)
+
+        assert view.summary.is_overdue is False  # closed: done category
+        assert view.chat.previous_status is Status.TO_DO
+        [attachment] = view.attachments
+        assert attachment.url == f"/api/v1/files/{upload.id}/plan%20v2.pdf"
+        assert attachment.attachment.added_by == member.user_id
+        reopened = await core.chats.reopen(member, workspace_id, chat_id)
+        assert reopened.summary.is_overdue is True
+
+
+class TestDelete:
+    async def test_manage_is_needed(
+        self, core: FlowraCore, member: Actor, owner: Actor, admin: Actor, workspace_id: str
+    ) -> None:
+        chat_id = await discussion(core, member, workspace_id)
+        await core.chats.join(owner, workspace_id, chat_id)
+        assert await code_of(core.chats.delete(owner, workspace_id, chat_id)) is None
+        other = await discussion(core, admin, workspace_id)
+        await core.chats.join(member, workspace_id, other)
+        assert await code_of(core.chats.delete(member, workspace_id, other)) is ErrorCode.FORBIDDEN
+
+    async def test_a_deleted_chat_is_gone_everywhere_and_not_summarised(
+        self, core: FlowraCore, tc: TestCore, member: Actor, admin: Actor, workspace_id: str
+    ) -> None:
+        chat_id = await discussion(core, member, workspace_id)
+        await core.chats.delete(admin, workspace_id, chat_id)  # ws admin: manage via read
+
+        assert await code_of(core.chats.get(member, workspace_id, chat_id)) is CNF
+        assert await code_of(core.chats.delete(member, workspace_id, chat_id)) is CNF
+        listed = await core.chats.list_chats(
+            member,
+            workspace_id,
+            types=None,
+            q=None,
+            joined=False,
+            sort=None,
+            limit=None,
+            cursor=None,
+        )
+        assert listed.items == []
+        assert chat_events(tc, chat_id)[-1] == "chat.deleted"
+        assert await summaries(tc, chat_id) == []
+
+
+class TestConvert:
+    async def test_a_discussion_becomes_a_task_with_a_title(
+        self, core: FlowraCore, tc: TestCore, member: Actor, workspace_id: str
+    ) -> None:
+        chat_id = (await core.chats.create(member, workspace_id, NewChat())).chat.id
+        view = await core.chats.convert(
+            member, workspace_id, chat_id, chat_type="Task", title="Plan the trip"
+        )
+        assert (view.chat.type, view.chat.title, view.chat.status) == (
+            ChatType.TASK,
+            "Plan the trip",
+            Status.TO_DO,
+        )
+        assert chat_events(tc, chat_id)[-1] == "chat.type_changed"
+        assert await summaries(tc, chat_id) == ["Mia converted this chat to a task"]
+
+    async def test_typed_to_typed_maps_the_status_by_category(
+        self, core: FlowraCore, member: Actor, workspace_id: str
+    ) -> None:
+        chat_id = await task(core, member, workspace_id, status="Done")
+        view = await core.chats.convert(member, workspace_id, chat_id, chat_type="bug", title=None)
+        assert (view.chat.type, view.chat.status) == (ChatType.BUG, Status.VERIFIED)
+
+    async def test_refusals(
+        self, core: FlowraCore, member: Actor, admin: Actor, workspace_id: str
+    ) -> None:
+        untitled = (await core.chats.create(member, workspace_id, NewChat())).chat.id
+        convert = core.chats.convert
+        assert await invalid_fields(
+            convert(member, workspace_id, untitled, chat_type="task", title=None)
+        ) == ["title"]
+        assert await invalid_fields(
+            convert(member, workspace_id, untitled, chat_type="discussion", title="x")
+        ) == ["type"]
+        chat_id = await task(core, member, workspace_id)
+        assert (
+            await code_of(convert(member, workspace_id, chat_id, chat_type="task", title=None))
+            is ErrorCode.ALREADY_THIS_TYPE
+        )
+        await core.chats.join(admin, workspace_id, chat_id)
+        assert (
+            await code_of(convert(admin, workspace_id, chat_id, chat_type="epic", title=None))
+            is None
+        )
+        owned = await task(core, admin, workspace_id)
+        await core.chats.join(member, workspace_id, owned)
+        assert (
+            await code_of(convert(member, workspace_id, owned, chat_type="bug", title=None))
+            is ErrorCode.FORBIDDEN
+        )
+
+
+class TestCloseAndReopen:
+    async def test_reopen_restores_the_status_held_before_close(
+        self, core: FlowraCore, tc: TestCore, member: Actor, workspace_id: str
+    ) -> None:
+        chat_id = await task(core, member, workspace_id, status="In Progress")
+        closed = await core.chats.close(member, workspace_id, chat_id)
+        assert (closed.chat.status, closed.summary.category) == (Status.CLOSED, StatusCategory.DONE)
+        tc.clock.advance(timedelta(seconds=5))
+        reopened = await core.chats.reopen(member, workspace_id, chat_id)
+        assert reopened.chat.status is Status.IN_PROGRESS
+        assert reopened.chat.previous_status is None
+        assert await summaries(tc, chat_id) == ["Mia closed this task", "Mia reopened this task"]
+
+    async def test_state_and_type_refusals(
+        self, core: FlowraCore, member: Actor, workspace_id: str
+    ) -> None:
+        chat_id = await task(core, member, workspace_id)
+        assert await code_of(core.chats.reopen(member, workspace_id, chat_id)) is (
+            ErrorCode.CHAT_NOT_CLOSED
+        )
+        await core.chats.close(member, workspace_id, chat_id)
+        assert await code_of(core.chats.close(member, workspace_id, chat_id)) is (
+            ErrorCode.CHAT_ALREADY_CLOSED
+        )
+        lobby = await discussion(core, member, workspace_id)
+        assert await code_of(core.chats.close(member, workspace_id, lobby)) is (
+            ErrorCode.NOT_A_WORK_ITEM
+        )
+
+    async def test_write_means_participant(
+        self, core: FlowraCore, member: Actor, owner: Actor, workspace_id: str
+    ) -> None:
+        chat_id = await task(core, member, workspace_id)
+        assert await code_of(core.chats.close(owner, workspace_id, chat_id)) is (
+            ErrorCode.NOT_PARTICIPANT
+        )
+        await core.chats.join(owner, workspace_id, chat_id)
+        assert await code_of(core.chats.close(owner, workspace_id, chat_id)) is None
