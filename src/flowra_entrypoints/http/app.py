@@ -21,6 +21,7 @@ from flowra_entrypoints.container import Container
 from flowra_entrypoints.http.access import AccessLogMiddleware, ASGIApp
 from flowra_entrypoints.http.auth import provide_actor, provide_core
 from flowra_entrypoints.http.controllers.auth import AuthController
+from flowra_entrypoints.http.controllers.chats import ChatsController, TasksController
 from flowra_entrypoints.http.controllers.users import UsersController
 from flowra_entrypoints.http.controllers.workspaces import InvitesController, WorkspacesController
 from flowra_entrypoints.http.health import (
@@ -83,6 +84,8 @@ def create_litestar(container: Container) -> Litestar:
             UsersController,
             WorkspacesController,
             InvitesController,
+            ChatsController,
+            TasksController,
         ],
         state=State(
             {
