@@ -10,23 +10,27 @@ use `without_summaries()` because their bot reply takes its place (E6).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from msgspec import UNSET
 
 from flowra_core.app import policy
 from flowra_core.app.actor import Actor
+from flowra_core.app.chat_change import (
+    ChangeSummaryRecorder,
+    ChatChange,
+    FileLookup,
+    NoSummaries,
+    member_ids,
+)
 from flowra_core.app.workspaces import WorkspaceService
 from flowra_core.app.write_path import AggregateKind, Routing, WritePath
 from flowra_core.domain import chat as domain
 from flowra_core.domain.chat import Chat, ChatChanges, NewChat
 from flowra_core.domain.errors import ValidationFailed
-from flowra_core.domain.events import AggregateType, DomainEvent, EventEnvelope
+from flowra_core.domain.events import AggregateType, DomainEvent
 from flowra_core.domain.workspace.state import Workspace
 from flowra_core.ports.chats import ChatStore
-from flowra_core.ports.files import FileRecord
 
 
 def chat_kind(store: ChatStore) -> AggregateKind[Chat]:
@@ -41,41 +45,7 @@ def chat_kind(store: ChatStore) -> AggregateKind[Chat]:
     )
 
 
-class ChangeSummaryRecorder(Protocol):
-    async def record(self, chat: Chat, actor_id: str, events: Sequence[EventEnvelope]) -> None:
-        """Write (or merge into the latest) the system message summarising a REST change;
-        `chat` is the state after `events`."""
-        ...
-
-
-class FileLookup(Protocol):
-    async def get(self, file_id: str) -> FileRecord | None: ...
-
-
-class _NoSummaries:
-    async def record(self, chat: Chat, actor_id: str, events: Sequence[EventEnvelope]) -> None:
-        """Tag changes are reported by the bot reply instead (tags.md E6)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ChatChange:
-    """A command's result: the workspace it ran in, the chat after it, and its events
-    (none for a no-op)."""
-
-    workspace: Workspace
-    chat: Chat
-    events: tuple[EventEnvelope, ...]
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.events)
-
-
 ChatDecide = Callable[[Chat, Workspace], Sequence[DomainEvent]]
-
-
-def member_ids(workspace: Workspace) -> frozenset[str]:
-    return frozenset(member.user_id for member in workspace.members)
 
 
 def _require_patch_rights(
@@ -109,7 +79,7 @@ class ChatCommands:
 
     def without_summaries(self) -> ChatCommands:
         """The same commands for `#tags`: no change summary (tags.md E6)."""
-        return ChatCommands(self._write, self._workspaces, self._chats, self._files, _NoSummaries())
+        return ChatCommands(self._write, self._workspaces, self._chats, self._files, NoSummaries())
 
     async def workspace(self, actor: Actor, workspace_id: str) -> Workspace:
         return await self._workspaces.visible(actor, workspace_id)

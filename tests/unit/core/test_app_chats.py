@@ -1,11 +1,10 @@
 """Chat and work-item use cases (http-api.md "Chats and work items", domain.md §3): create,
-quick-create, read one chat, delete, convert, close and reopen, with the authorization rules
-of http-api.md §3 and the change summaries of tags.md §6."""
+quick-create and read one chat, with the authorization rules of http-api.md §3."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -231,129 +230,3 @@ class TestGet:
         assert attachment.attachment.added_by == member.user_id
         reopened = await core.chats.reopen(member, workspace_id, chat_id)
         assert reopened.summary.is_overdue is True
-
-
-class TestDelete:
-    async def test_manage_is_needed(
-        self, core: FlowraCore, member: Actor, owner: Actor, admin: Actor, workspace_id: str
-    ) -> None:
-        chat_id = await discussion(core, member, workspace_id)
-        await core.chats.join(owner, workspace_id, chat_id)
-        assert await code_of(core.chats.delete(owner, workspace_id, chat_id)) is None
-        other = await discussion(core, admin, workspace_id)
-        await core.chats.join(member, workspace_id, other)
-        assert await code_of(core.chats.delete(member, workspace_id, other)) is ErrorCode.FORBIDDEN
-
-    async def test_a_deleted_chat_is_gone_everywhere_and_not_summarised(
-        self, core: FlowraCore, tc: TestCore, member: Actor, admin: Actor, workspace_id: str
-    ) -> None:
-        chat_id = await discussion(core, member, workspace_id)
-        await core.chats.delete(admin, workspace_id, chat_id)  # ws admin: manage via read
-
-        assert await code_of(core.chats.get(member, workspace_id, chat_id)) is CNF
-        assert await code_of(core.chats.delete(member, workspace_id, chat_id)) is CNF
-        listed = await core.chats.list_chats(
-            member,
-            workspace_id,
-            types=None,
-            q=None,
-            joined=False,
-            sort=None,
-            limit=None,
-            cursor=None,
-        )
-        assert listed.items == []
-        assert chat_events(tc, chat_id)[-1] == "chat.deleted"
-        assert await summaries(tc, chat_id) == []
-
-
-class TestConvert:
-    async def test_a_discussion_becomes_a_task_with_a_title(
-        self, core: FlowraCore, tc: TestCore, member: Actor, workspace_id: str
-    ) -> None:
-        chat_id = (await core.chats.create(member, workspace_id, NewChat())).chat.id
-        view = await core.chats.convert(
-            member, workspace_id, chat_id, chat_type="Task", title="Plan the trip"
-        )
-        assert (view.chat.type, view.chat.title, view.chat.status) == (
-            ChatType.TASK,
-            "Plan the trip",
-            Status.TO_DO,
-        )
-        assert chat_events(tc, chat_id)[-1] == "chat.type_changed"
-        assert await summaries(tc, chat_id) == ["Mia converted this chat to a task"]
-
-    async def test_typed_to_typed_maps_the_status_by_category(
-        self, core: FlowraCore, member: Actor, workspace_id: str
-    ) -> None:
-        chat_id = await task(core, member, workspace_id, status="Done")
-        view = await core.chats.convert(member, workspace_id, chat_id, chat_type="bug", title=None)
-        assert (view.chat.type, view.chat.status) == (ChatType.BUG, Status.VERIFIED)
-
-    async def test_refusals(
-        self, core: FlowraCore, member: Actor, admin: Actor, workspace_id: str
-    ) -> None:
-        untitled = (await core.chats.create(member, workspace_id, NewChat())).chat.id
-        convert = core.chats.convert
-        assert await invalid_fields(
-            convert(member, workspace_id, untitled, chat_type="task", title=None)
-        ) == ["title"]
-        assert await invalid_fields(
-            convert(member, workspace_id, untitled, chat_type="discussion", title="x")
-        ) == ["type"]
-        chat_id = await task(core, member, workspace_id)
-        assert (
-            await code_of(convert(member, workspace_id, chat_id, chat_type="task", title=None))
-            is ErrorCode.ALREADY_THIS_TYPE
-        )
-        await core.chats.join(admin, workspace_id, chat_id)
-        assert (
-            await code_of(convert(admin, workspace_id, chat_id, chat_type="epic", title=None))
-            is None
-        )
-        owned = await task(core, admin, workspace_id)
-        await core.chats.join(member, workspace_id, owned)
-        assert (
-            await code_of(convert(member, workspace_id, owned, chat_type="bug", title=None))
-            is ErrorCode.FORBIDDEN
-        )
-
-
-class TestCloseAndReopen:
-    async def test_reopen_restores_the_status_held_before_close(
-        self, core: FlowraCore, tc: TestCore, member: Actor, workspace_id: str
-    ) -> None:
-        chat_id = await task(core, member, workspace_id, status="In Progress")
-        closed = await core.chats.close(member, workspace_id, chat_id)
-        assert (closed.chat.status, closed.summary.category) == (Status.CLOSED, StatusCategory.DONE)
-        tc.clock.advance(timedelta(seconds=5))
-        reopened = await core.chats.reopen(member, workspace_id, chat_id)
-        assert reopened.chat.status is Status.IN_PROGRESS
-        assert reopened.chat.previous_status is None
-        assert await summaries(tc, chat_id) == ["Mia closed this task", "Mia reopened this task"]
-
-    async def test_state_and_type_refusals(
-        self, core: FlowraCore, member: Actor, workspace_id: str
-    ) -> None:
-        chat_id = await task(core, member, workspace_id)
-        assert await code_of(core.chats.reopen(member, workspace_id, chat_id)) is (
-            ErrorCode.CHAT_NOT_CLOSED
-        )
-        await core.chats.close(member, workspace_id, chat_id)
-        assert await code_of(core.chats.close(member, workspace_id, chat_id)) is (
-            ErrorCode.CHAT_ALREADY_CLOSED
-        )
-        lobby = await discussion(core, member, workspace_id)
-        assert await code_of(core.chats.close(member, workspace_id, lobby)) is (
-            ErrorCode.NOT_A_WORK_ITEM
-        )
-
-    async def test_write_means_participant(
-        self, core: FlowraCore, member: Actor, owner: Actor, workspace_id: str
-    ) -> None:
-        chat_id = await task(core, member, workspace_id)
-        assert await code_of(core.chats.close(owner, workspace_id, chat_id)) is (
-            ErrorCode.NOT_PARTICIPANT
-        )
-        await core.chats.join(owner, workspace_id, chat_id)
-        assert await code_of(core.chats.close(owner, workspace_id, chat_id)) is None

@@ -181,6 +181,34 @@ class TestListChats:
         ]
         assert [v.read.unread_count for v in page.items] == [0, 0, 0]
 
+    async def test_unread_counts_and_activity_follow_messages(
+        self,
+        core: FlowraCore,
+        tc: TestCore,
+        member: Actor,
+        admin: Actor,
+        workspace_id: str,
+        chats: dict[str, str],
+    ) -> None:
+        lobby = chats["Lobby"]
+        await core.chats.join(admin, workspace_id, lobby)
+        tc.clock.advance(STEP)
+        await core.messages.send(admin, workspace_id, lobby, content="Hello @mia")
+        tc.clock.advance(STEP)
+        await core.messages.send(admin, workspace_id, lobby, content="Lunch?")
+
+        page = await core.chats.list_chats(
+            member, workspace_id, types=None, q=None, joined=True, sort=None, limit=1, cursor=None
+        )
+        [first] = page.items
+        assert (first.chat.title, first.last_message_at) == ("Lobby", tc.clock.now())
+        # "Adam joined the chat" and both messages; one mentions Mia.
+        assert (first.read.unread_count, first.read.mention_count) == (3, 1)
+        state = await core.read_markers.mark_read(member, workspace_id, lobby)
+        view = await core.chats.get(member, workspace_id, lobby)
+        assert (view.summary.read.unread_count, view.summary.read.mention_count) == (0, 0)
+        assert view.summary.read.last_read_message_id == state.last_read_message_id
+
 
 class TestActivity:
     async def test_chat_events_newest_first_in_pages_and_by_type(

@@ -271,4 +271,6 @@ class TestWorkspaceDeparture:
         ]
         assert sorted(e.aggregate_id for e in removals) == sorted([lobby_id, task_id])
         assert await summaries(tc, lobby_id) == []
-        await core.chats.patch(owner, workspace_id, lobby_id, ChatChanges(title="Hall"))
+        # A workspace admin still manages the chat its last admin left.
+        renamed = await core.chats.patch(owner, workspace_id, lobby_id, ChatChanges(title="Hall"))
+        assert renamed.chat.title == "Hall"

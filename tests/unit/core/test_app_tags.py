@@ -149,6 +149,22 @@ class TestSpecExamples:
     ) -> None:
         assert await core.tags.run(team.alice, team.ws, team.chat_id, line) is None
 
+    async def test_sending_a_message_answers_with_one_bot_reply(
+        self, core: FlowraCore, tc: TestCore, team: Team
+    ) -> None:
+        """E1 and E5 through the send use case: the reply is stored even after #delete."""
+        sent = await core.messages.send(
+            team.alice, team.ws, team.chat_id, content="Bye\n#delete #priority High"
+        )
+        assert sent.bot_reply is not None
+        assert sent.bot_reply.message.content == (
+            "✅ Chat deleted\n❌ #priority: the chat has been deleted"
+        )
+        assert [r.code for r in sent.tag_results or []] == [None, "CHAT_DELETED"]
+        stored = await tc.adapters.messages.get(sent.bot_reply.message.id)
+        assert stored is not None
+        assert (stored.type, stored.source_message_id) == (MessageType.BOT, sent.message.message.id)
+
 
 class TestResults:
     async def test_each_tag_reports_tag_value_outcome_and_line(

@@ -89,20 +89,20 @@ CASES = {
     "#task": Case(
         "#task New",
         "discussion",
-        lambda core, a, p, c: core.chats.convert(a, p.ws, c, chat_type="task", title="New"),,
-        needs="manage"
+        lambda core, a, p, c: core.chats.convert(a, p.ws, c, chat_type="task", title="New"),
+        needs="manage",
     ),
     "#bug": Case(
         "#bug New",
         "task",
-        lambda core, a, p, c: core.chats.convert(a, p.ws, c, chat_type="bug", title="New"),,
-        needs="manage"
+        lambda core, a, p, c: core.chats.convert(a, p.ws, c, chat_type="bug", title="New"),
+        needs="manage",
     ),
     "#epic": Case(
         "#epic New",
         "bug",
-        lambda core, a, p, c: core.chats.convert(a, p.ws, c, chat_type="epic", title="New"),,
-        needs="manage"
+        lambda core, a, p, c: core.chats.convert(a, p.ws, c, chat_type="epic", title="New"),
+        needs="manage",
     ),
     "#status": Case("#status Done", "task", _patch(status="Done")),
     "#priority": Case("#priority High", "task", _patch(priority="High")),
@@ -110,9 +110,7 @@ CASES = {
     "#severity": Case("#severity Major", "bug", _patch(severity="Major")),
     "#description": Case("#description Notes", "task", _patch(description="Notes")),
     "#title on a work item": Case("#title New", "task", _patch(title="New")),
-    "#title on a discussion": Case(
-        "#title New", "discussion", _patch(title="New"), needs="manage"
-    ),
+    "#title on a discussion": Case("#title New", "discussion", _patch(title="New"), needs="manage"),
     "#assignee": Case(
         "#assignee @ivan",
         "task",
@@ -125,14 +123,14 @@ CASES = {
         "discussion",
         lambda core, a, p, c: core.chats.add_participant(
             a, p.ws, c, user_id=p["ivan"].user_id, role=None
-        ),,
-        needs="manage"
+        ),
+        needs="manage",
     ),
     "#remove another": Case(
         "#remove @tess",
         "discussion",
-        lambda core, a, p, c: core.chats.remove_participant(a, p.ws, c, p["tess"].user_id),,
-        needs="manage"
+        lambda core, a, p, c: core.chats.remove_participant(a, p.ws, c, p["tess"].user_id),
+        needs="manage",
     ),
     "#close": Case("#close", "task", lambda core, a, p, c: core.chats.close(a, p.ws, c)),
     "#reopen": Case(
