@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flowra_core.app.board import TaskService
 from flowra_core.app.chat_access import ChatAccess
-from flowra_core.app.chat_commands import ChatCommands
+from flowra_core.app.chat_commands import ChatCommands, chat_kind
 from flowra_core.app.chat_views import ChatViews
 from flowra_core.app.chats import ChatService
 from flowra_core.app.dispatch import DISPATCH_CONSUMER, NotificationDispatcher
 from flowra_core.app.files import FileService
 from flowra_core.app.message_projector import MessageProjector
+from flowra_core.app.message_reads import message_kind
 from flowra_core.app.messages import MessageService
-from flowra_core.app.notification_inbox import NotificationProjector
+from flowra_core.app.notification_inbox import NotificationProjector, inbox_kind
 from flowra_core.app.notifications import NotificationService
 from flowra_core.app.projections import CompositeProjector
 from flowra_core.app.read_markers import ReadMarkerService
+from flowra_core.app.relay import ProjectionCatchup, Relay
 from flowra_core.app.search import SearchProjector, SearchService
 from flowra_core.app.summaries import ChangeSummaries
 from flowra_core.app.tags import TagExecutor
-from flowra_core.app.users import UserService
-from flowra_core.app.workspaces import WorkspaceService
-from flowra_core.app.write_path import PublishFailureHook, WritePath
+from flowra_core.app.users import UserService, user_kind
+from flowra_core.app.workspaces import WorkspaceService, workspace_kind
+from flowra_core.app.write_path import AggregateKind, PublishFailureHook, WritePath
 from flowra_core.domain.errors import ServiceUnavailable
+from flowra_core.domain.events import AggregateType
 from flowra_core.ports.chats import ChatStore
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
 from flowra_core.ports.event_bus import EventBus
@@ -68,20 +72,27 @@ class FlowraCore:
         self, ports: CorePorts, *, on_publish_failure: PublishFailureHook = _leave_to_relay
     ) -> None:
         self.ports = ports
+        self.projector = CompositeProjector(
+            [
+                NotificationProjector(ports.notifications),
+                SearchProjector(ports.search, ports.chats),
+                MessageProjector(ports.messages, ports.chats, ports.files),
+            ]
+        )
         self.write = WritePath(
             event_store=ports.event_store,
             bus=ports.bus,
             clock=ports.clock,
             ids=ports.ids,
-            projector=CompositeProjector(
-                [
-                    NotificationProjector(ports.notifications),
-                    SearchProjector(ports.search, ports.chats),
-                    MessageProjector(ports.messages, ports.chats, ports.files),
-                ]
-            ),
+            projector=self.projector,
             on_publish_failure=on_publish_failure,
         )
+        self._kinds: dict[AggregateType, AggregateKind[Any]] = {
+            AggregateType.USER: user_kind(ports.users),
+            AggregateType.WORKSPACE: workspace_kind(ports.workspaces),
+            AggregateType.CHAT: chat_kind(ports.chats),
+            AggregateType.NOTIFICATION: inbox_kind(ports.notifications),
+        }
         self.users = UserService(self.write, ports.users, ports.workspaces)
         self.workspaces = WorkspaceService(
             self.write,
@@ -124,3 +135,19 @@ class FlowraCore:
             self.notifications, ports.chats, ports.users, ports.workspaces
         )
         ports.bus.subscribe(DISPATCH_CONSUMER, self.dispatcher.handle)
+
+    def kind_for(self, commit: Commit) -> AggregateKind[Any]:
+        """How to rebuild the state of a commit's aggregate (catch-up, rebuilds)."""
+        if commit.aggregate_type is AggregateType.MESSAGE:
+            return message_kind(self.ports.messages, commit.workspace_id or "")
+        return self._kinds[commit.aggregate_type]
+
+    def relay(self, *, batch_size: int) -> Relay:
+        return Relay(
+            self.ports.event_store, self.ports.bus, self.ports.clock, batch_size=batch_size
+        )
+
+    def catchup(self, *, batch_size: int) -> ProjectionCatchup:
+        return ProjectionCatchup(
+            self.write, self.ports.event_store, self.projector, self.kind_for, batch_size=batch_size
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -45,6 +46,25 @@ class JournalPosition(msgspec.Struct, frozen=True, kw_only=True):
     recorded_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class PendingPublication:
+    """A commit the relay must (re)publish, with the failed attempts so far."""
+
+    commit: Commit
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class JournalBacklog:
+    """What is waiting for the relay and the catch-up (health and metrics)."""
+
+    unpublished: int
+    oldest_unpublished_at: datetime | None
+    stuck: int
+    unprojected: int
+    oldest_unprojected_at: datetime | None
+
+
 class EventStore(Protocol):
     async def append(self, commit: Commit) -> None:
         """Store the commit atomically; ConcurrencyConflict if base_version is taken."""
@@ -69,10 +89,18 @@ class EventStore(Protocol):
         Served by the unique (aggregate_id, base_version) index, scanned downwards."""
         ...
 
-    async def unpublished(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
-        """Commits not yet published, recorded before the cut-off, in (recorded_at, version)
-        order: the relay's work list."""
+    async def due_for_publication(
+        self, *, recorded_before: datetime, now: datetime, limit: int
+    ) -> Sequence[PendingPublication]:
+        """Commits not yet published, recorded before the cut-off and not backing off
+        (`next_attempt_at` null or ≤ now), in (recorded_at, commit) order: the relay's list."""
         ...
+
+    async def record_publish_failure(
+        self, commit_id: str, *, attempts: int, next_attempt_at: datetime, error: str
+    ) -> None: ...
+
+    async def backlog(self, *, stuck_after_attempts: int) -> JournalBacklog: ...
 
     async def mark_published(self, commit_id: str, at: datetime) -> None: ...
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flowra_core.domain.errors import ConcurrencyConflict
 from flowra_core.domain.events import AggregateType, EventEnvelope
-from flowra_core.ports.event_store import Commit, JournalPosition
+from flowra_core.ports.event_store import Commit, JournalBacklog, PendingPublication, JournalPosition
 
 # The aggregates whose events a chat's journal replays (websocket.md §5 "Resume").
 _CHAT_JOURNAL = frozenset({AggregateType.CHAT, AggregateType.MESSAGE})
@@ -20,6 +20,9 @@ class _StoredCommit:
     sequence: int
     published_at: datetime | None = None
     projected_at: datetime | None = None
+    publish_attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
 
 
 @dataclass
@@ -75,13 +78,43 @@ class InMemoryEventStore:
                     return found
         return found
 
-    async def unpublished(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
+    async def due_for_publication(
+        self, *, recorded_before: datetime, now: datetime, limit: int
+    ) -> Sequence[PendingPublication]:
         pending = [
             s
             for s in self._commits
-            if s.published_at is None and s.commit.recorded_at < recorded_before
+            if s.published_at is None
+            and s.commit.recorded_at < recorded_before
+            and (s.next_attempt_at is None or s.next_attempt_at <= now)
         ]
-        return [s.commit for s in sorted(pending, key=self._order)[:limit]]
+        return [
+            PendingPublication(s.commit, s.publish_attempts)
+            for s in sorted(pending, key=self._order)[:limit]
+        ]
+
+    async def record_publish_failure(
+        self, commit_id: str, *, attempts: int, next_attempt_at: datetime, error: str
+    ) -> None:
+        stored = self._by_id[commit_id]
+        stored.publish_attempts = attempts
+        stored.next_attempt_at = next_attempt_at
+        stored.last_error = error
+
+    async def backlog(self, *, stuck_after_attempts: int) -> JournalBacklog:
+        unpublished = [s for s in self._commits if s.published_at is None]
+        unprojected = [s for s in self._commits if s.projected_at is None]
+        return JournalBacklog(
+            unpublished=sum(len(s.commit.events) for s in unpublished),
+            oldest_unpublished_at=min((s.commit.recorded_at for s in unpublished), default=None),
+            stuck=sum(
+                len(s.commit.events)
+                for s in unpublished
+                if s.publish_attempts >= stuck_after_attempts
+            ),
+            unprojected=sum(len(s.commit.events) for s in unprojected),
+            oldest_unprojected_at=min((s.commit.recorded_at for s in unprojected), default=None),
+        )
 
     async def mark_published(self, commit_id: str, at: datetime) -> None:
         self._by_id[commit_id].published_at = at
