@@ -7,11 +7,15 @@ the ones that were opened — so the embedded profile never touches a network cl
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from dependency_injector import containers, providers
 
+from flowra_adapters.files.local_disk import LocalDiskBlobStorage
 from flowra_adapters.local.identity import LocalIdentityProvider
 from flowra_adapters.mongo.client import MongoClient, mongo_client_resource, ping_mongo
 from flowra_adapters.redis.client import ping_redis, redis_client_resource
@@ -19,14 +23,17 @@ from flowra_adapters.system import RandomTokens, SystemClock, Uuid4Ids
 from flowra_core.app.core import FlowraCore
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
 from flowra_core.ports.ephemeral import EphemeralStore
+from flowra_core.ports.files import BlobStorage
 from flowra_core.ports.identity import TokenVerifier
 from flowra_core.ports.rate_limit import RateLimiter
 from flowra_core.testing.builder import in_memory_ports
 from flowra_core.testing.ephemeral import InMemoryEphemeralStore
+from flowra_core.testing.live import InMemoryLiveChannel
 from flowra_core.testing.rate_limit import InMemoryRateLimiter
 from flowra_entrypoints.health import HealthCheck, HealthRegistry, not_used, ping_check
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.ws.wiring import build_ticket_book, build_websocket_gateway
 
 HEALTH_CHECK_TIMEOUT = 2.0
 # The guide has no Redis timeout key; a command that takes longer than this is an outage.
@@ -74,10 +81,27 @@ def build_health_registry(
     )
 
 
-def build_in_memory_core(clock: Clock, ids: IdGenerator, tokens: SecretTokens) -> FlowraCore:
-    """The embedded profile: every port in process memory."""
+def blob_storage_resource(
+    settings: Settings, explicit_keys: frozenset[str]
+) -> Iterator[BlobStorage]:
+    """Uploaded bytes on local disk under `uploads.dir`; with the memory backend and no
+    explicit `uploads.dir`, a temporary directory deleted at shutdown (operations.md §2)."""
+    if settings.storage.backend != "memory" or "uploads.dir" in explicit_keys:
+        yield LocalDiskBlobStorage(settings.uploads.dir)
+        return
+    directory = tempfile.mkdtemp(prefix="flowra-uploads-")
+    try:
+        yield LocalDiskBlobStorage(directory)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def build_in_memory_core(
+    clock: Clock, ids: IdGenerator, tokens: SecretTokens, blobs: BlobStorage
+) -> FlowraCore:
+    """The embedded profile: every port in process memory except the uploaded bytes."""
     ports, _adapters = in_memory_ports(clock=clock, ids=ids, tokens=tokens)
-    return FlowraCore(ports)
+    return FlowraCore(replace(ports, blobs=blobs))
 
 
 def build_identity(
@@ -99,15 +123,29 @@ def build_rate_limiter(settings: Settings, clock: Clock) -> RateLimiter | None:
 
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
+    # Settings keys given in the file or the environment (LoadedSettings.explicit_keys).
+    explicit_keys = providers.Dependency(instance_of=frozenset, default=frozenset())
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(Uuid4Ids)
     tokens = providers.Singleton(RandomTokens)
     ephemeral = providers.Singleton(InMemoryEphemeralStore, clock)
-    core = providers.Singleton(build_in_memory_core, clock, ids, tokens)
+    blobs = providers.Resource(blob_storage_resource, settings, explicit_keys)
+    core = providers.Singleton(build_in_memory_core, clock, ids, tokens, blobs)
     identity = providers.Singleton(build_identity, settings, clock, tokens, ephemeral)
     rate_limiter = providers.Singleton(build_rate_limiter, settings, clock)
     metrics = providers.Singleton(Metrics)
+    live = providers.Singleton(InMemoryLiveChannel)
+    ws_tickets = providers.Singleton(build_ticket_book, settings, ephemeral, tokens)
+    ws_gateway = providers.Singleton(
+        build_websocket_gateway,
+        settings=settings,
+        core=core,
+        identity=identity,
+        tickets=ws_tickets,
+        live=live,
+        metrics=metrics,
+    )
 
     mongo_client = providers.Resource(
         mongo_client_resource,
@@ -132,5 +170,5 @@ class Container(containers.DeclarativeContainer):
     )
 
 
-def build_container(settings: Settings) -> Container:
-    return Container(settings=settings)
+def build_container(settings: Settings, explicit_keys: frozenset[str] = frozenset()) -> Container:
+    return Container(settings=settings, explicit_keys=explicit_keys)

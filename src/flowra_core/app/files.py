@@ -110,7 +110,8 @@ class FileService:
             file_name=name,
             mime_type=mime_type,
             size=len(data),
-            storage_key=f"{workspace_id}/{chat_id}/{file_id}",
+            # One flat, generated segment: blob stores accept it as is and fan out on it.
+            storage_key=file_id,
             created_at=self._clock.now(),
         )
         await self._blobs.put(record.storage_key, data)

@@ -22,8 +22,13 @@ from flowra_entrypoints.http.access import AccessLogMiddleware, ASGIApp
 from flowra_entrypoints.http.auth import provide_actor, provide_core
 from flowra_entrypoints.http.controllers.auth import AuthController
 from flowra_entrypoints.http.controllers.chats import ChatsController, TasksController
+from flowra_entrypoints.http.controllers.files import file_routes
+from flowra_entrypoints.http.controllers.messages import MessagesController
+from flowra_entrypoints.http.controllers.notifications import NotificationsController
+from flowra_entrypoints.http.controllers.search import SearchController
 from flowra_entrypoints.http.controllers.users import UsersController
 from flowra_entrypoints.http.controllers.workspaces import InvitesController, WorkspacesController
+from flowra_entrypoints.http.controllers.ws_ticket import WebSocketTicketController
 from flowra_entrypoints.http.health import (
     APP_VERSION,
     HealthController,
@@ -38,6 +43,8 @@ from flowra_entrypoints.http.problems import (
     handle_unexpected,
 )
 from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.ws.asgi import websocket_endpoint
+from flowra_entrypoints.ws.gateway import WebSocketGateway
 
 _swagger = SwaggerRenderPlugin(path="/swagger")
 
@@ -62,14 +69,17 @@ def create_litestar(container: Container) -> Litestar:
     settings: Settings = container.settings()
 
     core: FlowraCore = container.core()
+    gateway: WebSocketGateway = container.ws_gateway()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await core.users.ensure_bot()
+        gateway.start()
         try:
             yield
         finally:
             app.state.shutting_down = True
+            await gateway.stop()  # WebSockets close with 1001 (operations.md §10)
             # dependency-injector returns an awaitable only when async resources were opened.
             closing = container.shutdown_resources()
             if closing is not None:
@@ -84,8 +94,14 @@ def create_litestar(container: Container) -> Litestar:
             UsersController,
             WorkspacesController,
             InvitesController,
+            WebSocketTicketController,
+            websocket_endpoint,
             ChatsController,
             TasksController,
+            MessagesController,
+            *file_routes(settings.uploads.max_size),
+            NotificationsController,
+            SearchController,
         ],
         state=State(
             {
@@ -94,6 +110,8 @@ def create_litestar(container: Container) -> Litestar:
                 "identity": container.identity(),
                 "rate_limiter": container.rate_limiter(),
                 "metrics": container.metrics(),
+                "ws_gateway": gateway,
+                "ws_tickets": container.ws_tickets(),
                 "user_rate_limit": (settings.rate_limit.user_limit, settings.rate_limit.window),
             }
         ),

@@ -65,8 +65,8 @@ async def _remind_ephemeral() -> None:
         logger.bind(logger="app").warning(EPHEMERAL_WARNING)
 
 
-def serve(settings: Settings) -> None:
-    container = build_container(settings)
+def serve(settings: Settings, explicit_keys: frozenset[str] = frozenset()) -> None:
+    container = build_container(settings, explicit_keys)
     app = create_app(container)
     config = uvicorn.Config(
         app,
@@ -112,4 +112,4 @@ def main(argv: Sequence[str] | None = None) -> None:
         auth=settings.auth.provider,
         config=loaded.source,
     )
-    serve(settings)
+    serve(settings, loaded.explicit_keys)

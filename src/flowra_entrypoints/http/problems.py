@@ -152,6 +152,7 @@ def problem_response(
 
 
 _UNKNOWN_FIELD = re.compile(r"Object contains unknown field `([^`]*)`")
+_MISSING_FIELD = re.compile(r"Object missing required field `([^`]*)`")
 _AT_PATH = re.compile(r" - at `\$(?:\.)?([^`]*)`$")
 # Litestar reports a body that is not a JSON object (or is missing) under the key "data".
 _BODY_KEY = "data"
@@ -168,6 +169,11 @@ def _validation_errors(exc: ValidationException) -> list[FieldError] | None:
         field = str(item.get("key") or "")
         if unknown := _UNKNOWN_FIELD.search(message):
             errors.append(FieldError(unknown.group(1), "is not a known field"))
+            continue
+        if missing := _MISSING_FIELD.search(message):
+            parent = at.group(1) if (at := _AT_PATH.search(message)) else ""
+            name = f"{parent}.{missing.group(1)}" if parent else missing.group(1)
+            errors.append(FieldError(name, "is required"))
             continue
         if at := _AT_PATH.search(message):
             field, message = at.group(1) or field, message[: at.start()]

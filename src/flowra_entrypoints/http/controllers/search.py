@@ -1,0 +1,40 @@
+"""Search route (http-api.md "Search")."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.params import FromPath, FromQuery
+
+from flowra_entrypoints.http.auth import Core, CurrentActor
+from flowra_entrypoints.http.dto.common import ListResponse, list_response
+from flowra_entrypoints.http.dto.search import SearchHitResponse, comma_list, search_hit_response
+
+
+class SearchController(Controller):
+    path = "/api/v1/workspaces/{workspace_id:str}"
+    tags = ["search"]  # noqa: RUF012 - Litestar reads it as a class attribute
+
+    @get("/search", summary="Messages, chats and work items by words, newest first")
+    async def search(
+        self,
+        workspace_id: FromPath[str],
+        actor: CurrentActor,
+        core: Core,
+        q: FromQuery[str | None] = None,
+        types: FromQuery[str | None] = None,
+        chat_id: FromQuery[str | None] = None,
+        limit: FromQuery[int | None] = None,
+        cursor: FromQuery[str | None] = None,
+    ) -> ListResponse[SearchHitResponse]:
+        # A missing `q` is judged by the core, after the workspace and chat are found (404
+        # comes before 422).
+        page = await core.search.search(
+            actor,
+            workspace_id,
+            q=q or "",
+            types=comma_list(types),
+            chat_id=chat_id,
+            limit=limit,
+            cursor=cursor,
+        )
+        return list_response(page, search_hit_response)
