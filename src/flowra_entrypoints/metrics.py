@@ -38,6 +38,20 @@ class Metrics:
         self.websocket_connections = Gauge(
             "flowra_websocket_connections", "Open WebSocket connections", registry=r
         )
+        self.websocket_frames_sent = Counter(
+            "flowra_websocket_frames_sent_total", "WebSocket frames sent", ["type"], registry=r
+        )
+        self.websocket_frames_received = Counter(
+            "flowra_websocket_frames_received_total",
+            "WebSocket client frames received",
+            ["type"],
+            registry=r,
+        )
+        self.websocket_slow_consumer_disconnects = Counter(
+            "flowra_websocket_slow_consumer_disconnects_total",
+            "WebSocket connections closed because their send queue overflowed",
+            registry=r,
+        )
         self.mongodb_operations = Counter(
             "flowra_mongodb_operations_total",
             "MongoDB operations",
@@ -52,6 +66,30 @@ class Metrics:
         )
         self.rate_limited = Counter(
             "flowra_rate_limited_total", "Requests refused by a rate limit", ["bucket"], registry=r
+        )
+
+        self.relay_unpublished = Gauge(
+            "flowra_relay_unpublished_events", "Committed events not yet published", registry=r
+        )
+        self.relay_oldest_age = Gauge(
+            "flowra_relay_oldest_unpublished_age_seconds",
+            "Age of the oldest unpublished commit",
+            registry=r,
+        )
+        self.relay_stuck = Gauge(
+            "flowra_relay_stuck_events", "Events that failed to publish 10+ times", registry=r
+        )
+        self.events_published = Counter(
+            "flowra_events_published_total",
+            "Events published on the bus",
+            ["type", "path"],
+            registry=r,
+        )
+        self.publish_failures = Counter(
+            "flowra_event_publish_failures_total", "Failed publications", ["type"], registry=r
+        )
+        self.projection_lag = Gauge(
+            "flowra_projection_lag_events", "Committed events not yet projected", registry=r
         )
 
     def observe_http(self, method: str, route: str, status: int, seconds: float) -> None:

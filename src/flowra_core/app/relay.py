@@ -36,9 +36,13 @@ def backoff_seconds(attempts: int) -> float:
 
 @dataclass(frozen=True, slots=True)
 class RelayReport:
+    """Commits published and failed in one run, with the event types involved (metrics)."""
+
     published: int
     failed: int
     newly_stuck: int
+    published_types: tuple[str, ...] = ()
+    failed_types: tuple[str, ...] = ()
 
 
 class Relay:
@@ -54,6 +58,7 @@ class Relay:
             recorded_before=now - PUBLISH_GRACE, now=now, limit=self._batch_size
         )
         published = 0
+        types: list[str] = []
         for item in pending:
             try:
                 await self._bus.publish(item.commit.events)
@@ -68,11 +73,16 @@ class Relay:
                 # The bus is down: later commits would fail too, and publishing them first
                 # would break the per-aggregate order.
                 return RelayReport(
-                    published, failed=1, newly_stuck=int(attempts == STUCK_AFTER_ATTEMPTS)
+                    published,
+                    failed=1,
+                    newly_stuck=int(attempts == STUCK_AFTER_ATTEMPTS),
+                    published_types=tuple(types),
+                    failed_types=tuple(e.type for e in item.commit.events),
                 )
             await self._events.mark_published(item.commit.commit_id, self._clock.now())
             published += 1
-        return RelayReport(published, failed=0, newly_stuck=0)
+            types.extend(envelope.type for envelope in item.commit.events)
+        return RelayReport(published, failed=0, newly_stuck=0, published_types=tuple(types))
 
 
 KindFor = Callable[[Commit], AggregateKind[Any]]

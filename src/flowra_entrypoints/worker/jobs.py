@@ -1,0 +1,60 @@
+"""The worker's jobs (operations.md §5), built from the core and the settings.
+
+Every job here runs in the standalone `flowra-worker` and, in unified mode, inside
+`flowra-api`. Notification dispatch is not a periodic job: it is the bus's `dispatch`
+consumer group, which the core subscribes when it is built.
+"""
+
+from __future__ import annotations
+
+from loguru import logger
+
+from flowra_core.app.core import FlowraCore
+from flowra_core.app.relay import STUCK_AFTER_ATTEMPTS
+from flowra_entrypoints.metrics import Metrics
+from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.worker.runner import Job
+
+RELAY = "relay"
+CATCHUP = "catchup"
+
+
+def build_jobs(core: FlowraCore, settings: Settings, metrics: Metrics) -> list[Job]:
+    relay = core.relay(batch_size=settings.worker.relay_batch_size)
+    catchup = core.catchup(batch_size=settings.worker.relay_batch_size)
+    log = logger.bind(logger="worker.relay", job=RELAY)
+
+    async def run_relay() -> None:
+        report = await relay.run_once()
+        for event_type in report.published_types:
+            metrics.events_published.labels(event_type, "relay").inc()
+        for event_type in report.failed_types:
+            metrics.publish_failures.labels(event_type).inc()
+        if report.newly_stuck:
+            log.error(
+                "a commit failed to publish repeatedly; it keeps being retried",
+                attempts=STUCK_AFTER_ATTEMPTS,
+            )
+        await _record_backlog(core, metrics)
+
+    async def run_catchup() -> None:
+        confirmed = await catchup.run_once()
+        if confirmed:
+            logger.bind(logger="worker.catchup", job=CATCHUP).info(
+                "projections caught up", commits=confirmed
+            )
+
+    return [
+        Job(RELAY, settings.worker.relay_interval, run_relay),
+        Job(CATCHUP, settings.worker.catchup_interval, run_catchup),
+    ]
+
+
+async def _record_backlog(core: FlowraCore, metrics: Metrics) -> None:
+    backlog = await core.ports.event_store.backlog(stuck_after_attempts=STUCK_AFTER_ATTEMPTS)
+    now = core.ports.clock.now()
+    metrics.relay_unpublished.set(backlog.unpublished)
+    metrics.relay_stuck.set(backlog.stuck)
+    metrics.projection_lag.set(backlog.unprojected)
+    oldest = backlog.oldest_unpublished_at
+    metrics.relay_oldest_age.set((now - oldest).total_seconds() if oldest is not None else 0)

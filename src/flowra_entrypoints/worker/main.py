@@ -1,0 +1,61 @@
+"""`flowra-worker`: the background jobs in their own process (operations.md §1, §5)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import uuid
+from collections.abc import Sequence
+
+from loguru import logger
+
+from flowra_entrypoints.cli import EXIT_CONFIG_ERROR, refuse, start_process
+from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.worker.jobs import CATCHUP, RELAY
+
+KNOWN_JOBS = (RELAY, CATCHUP)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="flowra-worker", description="Flowra background jobs")
+    parser.add_argument("--config", metavar="PATH", help="YAML configuration file")
+    parser.add_argument(
+        "--jobs",
+        default=",".join(KNOWN_JOBS),
+        help=f"comma-separated jobs to run (default: all of {', '.join(KNOWN_JOBS)})",
+    )
+    return parser.parse_args(argv)
+
+
+def selected_jobs(text: str) -> list[str]:
+    jobs = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in jobs if name not in KNOWN_JOBS]
+    if unknown or not jobs:
+        refuse(f"--jobs: {', '.join(unknown) or 'nothing'} is not a job; known: {KNOWN_JOBS}")
+    return jobs
+
+
+async def run(settings: Settings, job_names: list[str], explicit_keys: frozenset[str]) -> None:
+    from flowra_entrypoints.worker.process import WorkerProcess
+
+    process = WorkerProcess(settings, job_names, explicit_keys, owner=f"worker-{uuid.uuid4()}")
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, process.request_stop)
+    await process.run()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    loaded = start_process(args.config, "worker")
+    settings = loaded.settings
+    if settings.storage.backend == "memory":
+        refuse(
+            "storage.backend=memory runs every job inside flowra-api (unified mode); "
+            "flowra-worker needs storage.backend=mongo",
+            EXIT_CONFIG_ERROR,
+        )
+    jobs = selected_jobs(args.jobs)
+    logger.bind(logger="worker").info("starting flowra-worker", jobs=jobs, env=settings.env)
+    asyncio.run(run(settings, jobs, loaded.explicit_keys))

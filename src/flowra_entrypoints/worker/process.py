@@ -1,0 +1,117 @@
+"""One worker process: the jobs under lease locks plus a small HTTP listener for
+/health, /ready and /metrics on `worker.metrics_port`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+from litestar import Litestar, Response, get
+from litestar.datastructures import State
+from loguru import logger
+
+from flowra_core.app.core import FlowraCore
+from flowra_core.ports.locks import LeaseLocks
+from flowra_entrypoints.cli import EXIT_RUNTIME_FAILURE
+from flowra_entrypoints.container import Container, build_container
+from flowra_entrypoints.health import HealthRegistry
+from flowra_entrypoints.metrics import Metrics
+from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.worker.jobs import build_jobs
+from flowra_entrypoints.worker.runner import JobRunner
+
+
+async def resolved(value: Any) -> Any:
+    """dependency-injector returns awaitables for providers that depend on async resources."""
+    return await value if inspect.isawaitable(value) else value
+
+
+@get("/health", sync_to_thread=False)
+def worker_health() -> dict[str, str]:
+    return {"status": "healthy"}
+
+
+@get("/ready")
+async def worker_ready(state: State) -> Response[dict[str, Any]]:
+    health: HealthRegistry = state.health
+    components = await health.readiness()
+    ready = all(component.status != "unhealthy" for component in components.values())
+    body = {"status": "ready" if ready else "not_ready", "components": components}
+    return Response(body, status_code=200 if ready else 503)
+
+
+@get("/metrics")
+async def worker_metrics(state: State) -> Response[bytes]:
+    metrics: Metrics = state.metrics
+    payload, content_type = metrics.exposition()
+    return Response(payload, media_type=content_type)
+
+
+class _ListenerServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the worker process owns the signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class WorkerProcess:
+    def __init__(
+        self, settings: Settings, job_names: list[str], explicit_keys: frozenset[str], *, owner: str
+    ) -> None:
+        self._settings = settings
+        self._job_names = job_names
+        self._explicit_keys = explicit_keys
+        self._owner = owner
+        self._stopping = False
+        self._runner: JobRunner | None = None
+        self._server: uvicorn.Server | None = None
+
+    def request_stop(self) -> None:
+        if self._stopping:
+            os._exit(EXIT_RUNTIME_FAILURE)  # a second signal: stop now (operations.md §10)
+        self._stopping = True
+        if self._runner is not None:
+            self._runner.stop()
+        if self._server is not None:
+            self._server.should_exit = True
+
+    async def run(self) -> None:
+        container = build_container(self._settings, explicit_keys=self._explicit_keys)
+        try:
+            await self._run(container)
+        finally:
+            closing = container.shutdown_resources()
+            if closing is not None:
+                await closing
+
+    async def _run(self, container: Container) -> None:
+        core: FlowraCore = await resolved(container.core())
+        locks: LeaseLocks = await resolved(container.locks())
+        metrics: Metrics = container.metrics()
+        jobs = [
+            job for job in build_jobs(core, self._settings, metrics) if job.name in self._job_names
+        ]
+        self._runner = JobRunner(jobs, locks, self._owner)
+        tasks = [asyncio.create_task(self._runner.run(), name="jobs")]
+        port = self._settings.worker.metrics_port
+        if port:
+            app = Litestar(
+                [worker_health, worker_ready, worker_metrics],
+                state=State({"health": container.health(), "metrics": metrics}),
+            )
+            config = uvicorn.Config(
+                app, host=self._settings.server.host, port=port, log_config=None, access_log=False
+            )
+            self._server = _ListenerServer(config)
+            tasks.append(asyncio.create_task(self._server.serve(), name="http"))
+        logger.bind(logger="worker").info("worker running", jobs=self._job_names, metrics_port=port)
+        if self._stopping:
+            self.request_stop()
+        await asyncio.gather(*tasks)
+        logger.bind(logger="worker").info("worker stopped")
