@@ -33,7 +33,11 @@ from flowra_core.testing.rate_limit import InMemoryRateLimiter
 from flowra_entrypoints.health import HealthCheck, HealthRegistry, not_used, ping_check
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.settings import Settings
-from flowra_entrypoints.ws.wiring import build_ticket_book, build_websocket_gateway
+from flowra_entrypoints.ws.wiring import (
+    build_ticket_book,
+    build_websocket_gateway,
+    presence_registry_of,
+)
 
 HEALTH_CHECK_TIMEOUT = 2.0
 # The guide has no Redis timeout key; a command that takes longer than this is an outage.
@@ -136,6 +140,7 @@ class Container(containers.DeclarativeContainer):
     rate_limiter = providers.Singleton(build_rate_limiter, settings, clock)
     metrics = providers.Singleton(Metrics)
     live = providers.Singleton(InMemoryLiveChannel)
+    presence_registry = providers.Singleton(presence_registry_of, core)
     ws_tickets = providers.Singleton(build_ticket_book, settings, ephemeral, tokens)
     ws_gateway = providers.Singleton(
         build_websocket_gateway,
@@ -144,6 +149,7 @@ class Container(containers.DeclarativeContainer):
         identity=identity,
         tickets=ws_tickets,
         live=live,
+        presence=presence_registry,
         metrics=metrics,
     )
 

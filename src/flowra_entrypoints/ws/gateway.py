@@ -1,0 +1,180 @@
+"""The WebSocket gateway: takes every event from the bus and every live push from the channel,
+routes them through one inbox task (in arrival order, off the publisher's path), and serves each
+connection from handshake to close."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from loguru import logger
+
+from flowra_core.app.read_markers import ReadState
+from flowra_core.domain.errors import ServiceUnavailable
+from flowra_core.domain.events import EventEnvelope
+from flowra_core.ports.chats import ChatStore
+from flowra_core.ports.clock import Clock, IdGenerator
+from flowra_core.ports.event_bus import EventBus
+from flowra_core.ports.live import ChatReadPush, LiveChannel, LivePush, PresenceStatus
+from flowra_core.ports.workspaces import WorkspaceStore
+from flowra_entrypoints.ws.access import ChatLookup
+from flowra_entrypoints.ws.frames import CloseCode
+from flowra_entrypoints.ws.handshake import HandshakeGate
+from flowra_entrypoints.ws.hub import Hub
+from flowra_entrypoints.ws.limits import GatewayLimits, Monotonic, TypingThrottle
+from flowra_entrypoints.ws.meter import WebSocketMeter
+from flowra_entrypoints.ws.presence import PresenceTracker
+from flowra_entrypoints.ws.pushes import PushRouter
+from flowra_entrypoints.ws.resume import ChatJournal
+from flowra_entrypoints.ws.router import EventRouter
+from flowra_entrypoints.ws.serving import ConnectionServer
+from flowra_entrypoints.ws.session import SessionServices
+from flowra_entrypoints.ws.socket import GatewaySocket
+
+TYPING_INTERVAL_SECONDS: Final = 2.0
+# Events and pushes waiting to be routed; beyond this the newest are dropped (and logged).
+INBOX_LIMIT: Final = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayPorts:
+    bus: EventBus
+    live: LiveChannel
+    journal: ChatJournal
+    chats: ChatStore
+    workspaces: WorkspaceStore
+    clock: Clock
+    ids: IdGenerator
+
+
+class WebSocketGateway:
+    def __init__(
+        self,
+        ports: GatewayPorts,
+        *,
+        gate: HandshakeGate,
+        presence: PresenceTracker,
+        meter: WebSocketMeter,
+        limits: GatewayLimits,
+        monotonic: Monotonic = time.monotonic,
+    ) -> None:
+        self.hub = Hub()
+        self._ports = ports
+        self._presence = presence
+        lookup = ChatLookup(ports.chats, ports.workspaces)
+        self._events = EventRouter(self.hub, lookup)
+        self._pushes = PushRouter(self.hub, lookup)
+        services = SessionServices(
+            hub=self.hub,
+            lookup=lookup,
+            journal=ports.journal,
+            live=ports.live,
+            typing=TypingThrottle(TYPING_INTERVAL_SECONDS, monotonic),
+            clock=ports.clock,
+            meter=meter,
+            resume_window=timedelta(seconds=limits.resume_window),
+            patience=limits.close_timeout,
+        )
+        self._server = ConnectionServer(
+            gate=gate,
+            services=services,
+            presence=presence,
+            ids=ports.ids,
+            limits=limits,
+            monotonic=monotonic,
+        )
+        self._inbox: asyncio.Queue[EventEnvelope | LivePush] | None = None
+        self._router_task: asyncio.Task[None] | None = None
+        self._listening = False
+
+    def start(self) -> None:
+        """Start routing (on the running loop); idempotent."""
+        if self._router_task is not None:
+            return
+        self._inbox = asyncio.Queue(INBOX_LIMIT)
+        self._router_task = asyncio.get_running_loop().create_task(self._route_forever())
+        self._server.reopen()
+        if not self._listening:
+            self._ports.bus.listen(self._received_event)
+            self._ports.live.listen(self._received_push)
+            self._listening = True
+
+    async def stop(self) -> None:
+        """Graceful shutdown (operations.md §10): refuse new upgrades, close every connection with
+        1001, let go of presence, stop routing. Idempotent."""
+        await self._server.close_all(CloseCode.GOING_AWAY, "server shutting down")
+        await self._presence.release_all()
+        if self._router_task is not None:
+            self._router_task.cancel()
+            await asyncio.gather(self._router_task, return_exceptions=True)
+            self._router_task = None
+            self._inbox = None
+
+    async def serve(self, socket: GatewaySocket) -> None:
+        """Serve one WebSocket from handshake to close."""
+        await self._server.serve(socket)
+
+    async def presence_changed(self, user_id: str, status: PresenceStatus, at: datetime) -> None:
+        """Announce a change the shared presence registry found (`RedisPresence.start`'s
+        handler: users of an instance that died go offline)."""
+        await self._presence.announce(user_id, status, at)
+
+    async def chat_read(self, user_id: str, state: ReadState) -> None:
+        """Push `chat.read` to the reader's connections on every instance (after `C/read`)."""
+        push = ChatReadPush(
+            user_id=user_id,
+            chat_id=state.chat_id,
+            last_read_message_id=state.last_read_message_id,
+            unread_count=state.unread_count,
+        )
+        try:
+            await self._ports.live.publish(push)
+        except ServiceUnavailable as error:
+            logger.bind(logger="ws", user_id=user_id).warning(
+                "chat.read not relayed", error=error.reason
+            )
+
+    async def drained(self) -> None:
+        """Wait until every event and push received so far has been routed."""
+        if self._inbox is not None:
+            await self._inbox.join()
+
+    async def _received_event(self, envelope: EventEnvelope) -> None:
+        self._take(envelope)
+
+    async def _received_push(self, push: LivePush) -> None:
+        self._take(push)
+
+    def _take(self, item: EventEnvelope | LivePush) -> None:
+        if self._inbox is None:
+            return
+        try:
+            self._inbox.put_nowait(item)
+        except asyncio.QueueFull:
+            # Routing has fallen far behind; live delivery is best effort (clients resume).
+            logger.bind(logger="ws").warning("routing backlog full; push dropped")
+
+    async def _route_forever(self) -> None:
+        assert self._inbox is not None
+        inbox = self._inbox
+        log = logger.bind(logger="ws")
+        while True:
+            item = await inbox.get()
+            try:
+                if isinstance(item, EventEnvelope):
+                    await self._events.route(item)
+                else:
+                    await self._pushes.route(item)
+            except ServiceUnavailable as error:
+                # Live delivery is best effort: clients catch up by resuming from the journal.
+                log.warning("push not routed", dependency=error.dependency, error=error.reason)
+            except Exception as error:  # noqa: BLE001 - one bad item must not stop all routing
+                log.opt(exception=error).error("push routing failed")
+            finally:
+                inbox.task_done()
+            # Let the writers send what this item queued before the next one adds more: a burst
+            # longer than a send queue must not pass for a slow consumer.
+            await asyncio.sleep(0)

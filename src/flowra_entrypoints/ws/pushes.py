@@ -1,0 +1,77 @@
+"""Live pushes (typing, presence, read markers) → this instance's connections (websocket.md §4)."""
+
+from __future__ import annotations
+
+from flowra_core.domain.datetimes import format_timestamp
+from flowra_core.ports.live import ChatReadPush, LivePush, PresencePush, TypingPush
+from flowra_entrypoints.ws.access import ChatLookup
+from flowra_entrypoints.ws.frames import ChatRead, PresenceChanged, TypingNotice, encode
+from flowra_entrypoints.ws.hub import Hub
+
+
+class PushRouter:
+    def __init__(self, hub: Hub, lookup: ChatLookup) -> None:
+        self._hub = hub
+        self._lookup = lookup
+
+    async def route(self, push: LivePush) -> None:
+        if not len(self._hub):
+            return
+        if isinstance(push, TypingPush):
+            await self._typing(push)
+        elif isinstance(push, PresencePush):
+            await self._presence(push)
+        else:
+            self._chat_read(push)
+
+    async def _typing(self, push: TypingPush) -> None:
+        """The chat's subscribers, except the typer's own connections."""
+        others = [c for c in self._hub.room(push.chat_id) if c.user_id != push.user_id]
+        if not others:
+            return
+        context = await self._lookup.get(push.chat_id)
+        if context is None:
+            return
+        frame = encode(TypingNotice(chat_id=push.chat_id, user_id=push.user_id))
+        readable = context.reader_check()
+        for connection in others:
+            if readable(connection.actor):
+                connection.push(frame)
+
+    async def _presence(self, push: PresencePush) -> None:
+        """Every connection of the users who share a workspace with the user, as the workspaces'
+        members are now."""
+        users = self._hub.users()
+        audience: set[str] = set()
+        for workspace_id in push.workspace_ids:
+            workspace = await self._lookup.workspace(workspace_id)
+            if workspace is None or workspace.is_deleted:
+                continue
+            audience.update(m.user_id for m in workspace.members if m.user_id in users)
+        audience.discard(push.user_id)
+        if not audience:
+            return
+        frame = encode(
+            PresenceChanged(
+                user_id=push.user_id,
+                status=push.status.value,
+                last_seen_at=format_timestamp(push.last_seen_at),
+            )
+        )
+        for connection in self._hub.of_users(audience):
+            connection.push(frame)
+
+    def _chat_read(self, push: ChatReadPush) -> None:
+        """Every connection of the reader, so their other devices follow."""
+        connections = self._hub.of_user(push.user_id)
+        if not connections:
+            return
+        frame = encode(
+            ChatRead(
+                chat_id=push.chat_id,
+                last_read_message_id=push.last_read_message_id,
+                unread_count=push.unread_count,
+            )
+        )
+        for connection in connections:
+            connection.push(frame)

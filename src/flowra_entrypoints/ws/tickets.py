@@ -1,0 +1,48 @@
+"""WebSocket tickets (http-api.md `POST /api/v1/ws/ticket`): short-lived, single-use, bound to the
+user, kept in the EphemeralStore under `flowra:wsticket:<ticket>` (operations.md §6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import msgspec
+
+from flowra_core.ports.clock import SecretTokens
+from flowra_core.ports.ephemeral import EphemeralStore
+
+TICKET_KEY_PREFIX: Final = "flowra:wsticket:"
+
+
+class _TicketHolder(msgspec.Struct, frozen=True):
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTicket:
+    ticket: str
+    expires_in: int
+
+
+class TicketBook:
+    def __init__(self, store: EphemeralStore, tokens: SecretTokens, *, ttl_seconds: float) -> None:
+        self._store = store
+        self._tokens = tokens
+        self._ttl = ttl_seconds
+
+    async def issue(self, user_id: str) -> IssuedTicket:
+        ticket = self._tokens.new_token()
+        holder = msgspec.json.encode(_TicketHolder(user_id))
+        await self._store.put(TICKET_KEY_PREFIX + ticket, holder, self._ttl)
+        return IssuedTicket(ticket=ticket, expires_in=max(1, round(self._ttl)))
+
+    async def redeem(self, ticket: str) -> str | None:
+        """The user the ticket was issued to, consuming it; None for an unknown, expired or
+        already used ticket."""
+        raw = await self._store.take(TICKET_KEY_PREFIX + ticket)
+        if raw is None:
+            return None
+        try:
+            return msgspec.json.decode(raw, type=_TicketHolder).user_id
+        except msgspec.DecodeError:
+            return None
