@@ -29,6 +29,7 @@ from flowra_core.ports.rate_limit import RateLimiter
 from flowra_core.testing.builder import in_memory_ports
 from flowra_core.testing.ephemeral import InMemoryEphemeralStore
 from flowra_core.testing.live import InMemoryLiveChannel
+from flowra_core.testing.locks import InMemoryLeaseLocks
 from flowra_core.testing.rate_limit import InMemoryRateLimiter
 from flowra_entrypoints.health import HealthCheck, HealthRegistry, not_used, ping_check
 from flowra_entrypoints.metrics import Metrics
@@ -139,6 +140,7 @@ class Container(containers.DeclarativeContainer):
     identity = providers.Singleton(build_identity, settings, clock, tokens, ephemeral)
     rate_limiter = providers.Singleton(build_rate_limiter, settings, clock)
     metrics = providers.Singleton(Metrics)
+    locks = providers.Singleton(InMemoryLeaseLocks, clock)
     live = providers.Singleton(InMemoryLiveChannel)
     presence_registry = providers.Singleton(presence_registry_of, core)
     ws_tickets = providers.Singleton(build_ticket_book, settings, ephemeral, tokens)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
@@ -43,6 +45,8 @@ from flowra_entrypoints.http.problems import (
     handle_unexpected,
 )
 from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.worker.jobs import build_jobs
+from flowra_entrypoints.worker.runner import JobRunner
 from flowra_entrypoints.ws.asgi import websocket_endpoint
 from flowra_entrypoints.ws.gateway import WebSocketGateway
 
@@ -65,6 +69,24 @@ def _cors(settings: Settings) -> CORSConfig | None:
     )
 
 
+class EmbeddedWorker:
+    """Unified mode: the worker's jobs as a task of the API process."""
+
+    def __init__(self, runner: JobRunner) -> None:
+        self._runner = runner
+        self._task = asyncio.create_task(runner.run(), name="embedded-worker")
+
+    async def stop(self) -> None:
+        self._runner.stop()
+        await self._task
+
+
+def embedded_worker(container: Container) -> EmbeddedWorker:
+    settings: Settings = container.settings()
+    jobs = build_jobs(container.core(), settings, container.metrics())
+    return EmbeddedWorker(JobRunner(jobs, container.locks(), owner=f"api-{uuid.uuid4()}"))
+
+
 def create_litestar(container: Container) -> Litestar:
     settings: Settings = container.settings()
 
@@ -75,11 +97,14 @@ def create_litestar(container: Container) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await core.users.ensure_bot()
         gateway.start()
+        jobs = embedded_worker(container) if settings.worker.embedded else None
         try:
             yield
         finally:
             app.state.shutting_down = True
             await gateway.stop()  # WebSockets close with 1001 (operations.md §10)
+            if jobs is not None:
+                await jobs.stop()
             # dependency-injector returns an awaitable only when async resources were opened.
             closing = container.shutdown_resources()
             if closing is not None:

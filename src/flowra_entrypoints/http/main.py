@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
+import socket
 from collections.abc import Sequence
 from types import FrameType
 
@@ -13,13 +13,13 @@ import uvicorn
 from litestar.datastructures import State
 from loguru import logger
 
+from flowra_entrypoints.cli import EXIT_RUNTIME_FAILURE, start_process
 from flowra_entrypoints.container import build_container
 from flowra_entrypoints.http.app import create_app
-from flowra_entrypoints.logging import configure_logging
-from flowra_entrypoints.settings import LoadedSettings, Settings, SettingsError, load_settings
+from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.ws.gateway import WebSocketGateway
+from flowra_entrypoints.ws.server_options import websocket_server_options
 
-EXIT_RUNTIME_FAILURE = 1
-EXIT_CONFIG_ERROR = 2
 EPHEMERAL_WARNING = (
     "EPHEMERAL MODE: in-memory storage, all data is lost on exit; "
     "local identity provider accepts any username"
@@ -30,23 +30,18 @@ EPHEMERAL_REMINDER_SECONDS = 600
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="flowra-api", description="Flowra HTTP/WebSocket API")
     parser.add_argument("--config", metavar="PATH", help="YAML configuration file")
+    parser.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="unified mode: also run every worker job in this process (worker.embedded=true)",
+    )
     return parser.parse_args(argv)
 
 
-def load_or_exit(config_path: str | None) -> LoadedSettings:
-    """Settings, or exit 2 listing every problem, one per line, on stderr."""
-    try:
-        return load_settings(config_path)
-    except SettingsError as error:
-        for problem in error.problems:
-            print(f"configuration error: {problem}", file=sys.stderr)  # noqa: T201
-        sys.exit(EXIT_CONFIG_ERROR)
-
-
 class FlowraServer(uvicorn.Server):
-    """uvicorn's server with the spec's signal behaviour (operations.md §10): the first
-    SIGTERM/SIGINT starts a graceful shutdown (/ready turns 503, in-flight requests get
-    `server.shutdown_timeout`) and the process then exits 0; a second one exits 1 at once."""
+    """uvicorn's server with the spec's shutdown (operations.md §10): the first SIGTERM/SIGINT
+    turns /ready to 503, closes WebSockets with 1001 and lets in-flight requests finish within
+    `server.shutdown_timeout`; the process then exits 0. A second signal exits 1 at once."""
 
     def __init__(self, config: uvicorn.Config, app_state: State) -> None:
         super().__init__(config)
@@ -57,6 +52,11 @@ class FlowraServer(uvicorn.Server):
             os._exit(EXIT_RUNTIME_FAILURE)
         self._app_state.shutting_down = True
         self.should_exit = True
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        gateway: WebSocketGateway = self._app_state.ws_gateway
+        await gateway.stop()
+        await super().shutdown(sockets)
 
 
 async def _remind_ephemeral() -> None:
@@ -78,11 +78,13 @@ def serve(settings: Settings, explicit_keys: frozenset[str] = frozenset()) -> No
         timeout_graceful_shutdown=int(settings.server.shutdown_timeout) or 1,
         timeout_keep_alive=max(1, int(settings.server.read_timeout)),
         server_header=False,
+        **websocket_server_options(settings.websocket),
     )
     server = FlowraServer(config, app.litestar.state)
-    if settings.storage.backend == "memory":
+    ephemeral = settings.storage.backend == "memory"
+    if ephemeral:
         logger.bind(logger="app").warning(EPHEMERAL_WARNING)
-    asyncio.run(_run(server, remind=settings.storage.backend == "memory"))
+    asyncio.run(_run(server, remind=ephemeral))
 
 
 async def _run(server: FlowraServer, *, remind: bool) -> None:
@@ -96,13 +98,11 @@ async def _run(server: FlowraServer, *, remind: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    loaded = load_or_exit(args.config)
+    loaded = start_process(args.config, "app")
     settings = loaded.settings
-    configure_logging(settings.log.level, settings.log.format)
-    log = logger.bind(logger="app")
-    for warning in loaded.warnings:
-        log.warning(warning)
-    log.info(
+    if args.with_worker:
+        settings = settings.with_embedded_worker()
+    logger.bind(logger="app").info(
         "starting flowra-api",
         env=settings.env,
         host=settings.server.host,
@@ -110,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         storage=settings.storage.backend,
         eventbus=settings.eventbus.type,
         auth=settings.auth.provider,
+        unified_mode=settings.worker.embedded,
         config=loaded.source,
     )
     serve(settings, loaded.explicit_keys)

@@ -184,6 +184,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         """In-memory storage: data is lost on exit (the EPHEMERAL MODE warning of §3)."""
         return self.storage.backend == "memory"
 
+    def with_embedded_worker(self) -> Settings:
+        """`flowra-api --with-worker`: the same settings in unified mode."""
+        return msgspec.structs.replace(
+            self, worker=msgspec.structs.replace(self.worker, embedded=True)
+        )
+
     @property
     def unified_mode(self) -> bool:
         """The API process also runs every worker job."""

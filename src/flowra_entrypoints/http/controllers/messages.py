@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Response, delete, get, patch, post, put
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
@@ -19,6 +20,7 @@ from flowra_entrypoints.http.dto.messages import (
     read_state_response,
     sent_message_response,
 )
+from flowra_entrypoints.ws.gateway import WebSocketGateway
 
 C = "/api/v1/workspaces/{workspace_id:str}/chats/{chat_id:str}"
 M = "/messages/{message_id:str}"
@@ -156,8 +158,12 @@ class MessagesController(Controller):
         chat_id: FromPath[str],
         actor: CurrentActor,
         core: Core,
+        state: State,
         data: JSONBody[MarkReadRequest | None] = None,
     ) -> ReadStateResponse:
         message_id = None if data is None else data.message_id
-        state = await core.read_markers.mark_read(actor, workspace_id, chat_id, message_id)
-        return read_state_response(state)
+        read = await core.read_markers.mark_read(actor, workspace_id, chat_id, message_id)
+        # Keeps unread counts in sync on the reader's other devices (an ephemeral push).
+        gateway: WebSocketGateway = state.ws_gateway
+        await gateway.chat_read(actor.user_id, read)
+        return read_state_response(read)

@@ -1,0 +1,1 @@
+"""`flowra-migrator`: schema and data migrations (operations.md §6)."""
