@@ -30,7 +30,10 @@ def create_mongo_client(uri: str, *, timeout: float, max_pool_size: int) -> Mong
 
 
 async def mongo_client_resource(
-    uri: str, *, timeout: float, max_pool_size: int
+    uri: str,
+    *,
+    timeout: float,  # noqa: ASYNC109 - the driver's timeout setting, not this call's
+    max_pool_size: int,
 ) -> AsyncIterator[MongoClient]:
     """dependency-injector Resource: yields the client and closes it at shutdown."""
     client = create_mongo_client(uri, timeout=timeout, max_pool_size=max_pool_size)

@@ -1,0 +1,8 @@
+"""Every migration, in the order they apply. New ones are appended; applied ones never change."""
+
+from __future__ import annotations
+
+from flowra_adapters.mongo.migrations import m0001_collections, m0002_flowra_bot
+from flowra_adapters.mongo.migrations.model import Migration
+
+MIGRATIONS: tuple[Migration, ...] = (m0001_collections.MIGRATION, m0002_flowra_bot.MIGRATION)

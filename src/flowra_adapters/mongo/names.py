@@ -1,0 +1,19 @@
+"""The collection names (operations.md §6), in one place for the adapters and the migrations."""
+
+from __future__ import annotations
+
+from typing import Final
+
+COMMITS: Final = "commits"
+USERS: Final = "users"
+WORKSPACES: Final = "workspaces"
+MEMBERS: Final = "members"
+INVITES: Final = "invites"
+INVITE_TOKENS: Final = "invite_tokens"
+CHATS: Final = "chats"
+MESSAGES: Final = "messages"
+NOTIFICATIONS: Final = "notifications"
+FILES: Final = "files"
+REPAIR_QUEUE: Final = "repair_queue"
+LOCKS: Final = "locks"
+MIGRATIONS: Final = "migrations"
