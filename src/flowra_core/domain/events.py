@@ -16,7 +16,6 @@ import msgspec
 
 from flowra_core.domain.datetimes import format_timestamp
 
-
 # The tag field of the union; internal, never part of a payload on the wire.
 EVENT_TYPE_FIELD = "event_type"
 

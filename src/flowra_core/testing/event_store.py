@@ -8,7 +8,12 @@ from datetime import datetime
 
 from flowra_core.domain.errors import ConcurrencyConflict
 from flowra_core.domain.events import AggregateType, EventEnvelope
-from flowra_core.ports.event_store import Commit, JournalBacklog, PendingPublication, JournalPosition
+from flowra_core.ports.event_store import (
+    Commit,
+    JournalBacklog,
+    JournalPosition,
+    PendingPublication,
+)
 
 # The aggregates whose events a chat's journal replays (websocket.md §5 "Resume").
 _CHAT_JOURNAL = frozenset({AggregateType.CHAT, AggregateType.MESSAGE})

@@ -1,8 +1,9 @@
 """The `notification.*` events (domain.md §6.2), in the recipient's inbox stream
-(aggregate_type `notification`, aggregate_id = the recipient's user id).
+(aggregate_type `notification`; the stream id is `inbox:<user id>`, because the user
+aggregate's stream already has the plain user id).
 
-`NotificationCreated.notification_type` is encoded as the catalogue's `type` field. `workspace_id` and
-`source_event_id` are additions to the catalogue's payload: the inbox needs them to mark one
+`NotificationCreated.notification_type` is encoded as the catalogue's `type` field.
+`workspace_id` and `source_event_id` are additions to the catalogue's payload: the inbox needs them to mark one
 workspace's notifications read and to drop a redelivered event's duplicate.
 """
 

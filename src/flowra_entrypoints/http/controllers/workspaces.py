@@ -69,11 +69,10 @@ class WorkspacesController(Controller):
         actor: CurrentActor,
         core: Core,
     ) -> WorkspaceResponse:
-        if data.name is None and data.description is None:
+        name, description = data.name_value(), data.description_value()
+        if name is None and description is None:
             raise ValidationFailed.single("body", "give at least one of name, description")
-        view = await core.workspaces.update(
-            actor, workspace_id, name=data.name, description=data.description
-        )
+        view = await core.workspaces.update(actor, workspace_id, name=name, description=description)
         return workspace_response(view)
 
     @delete(W, summary="Delete a workspace (owner)")

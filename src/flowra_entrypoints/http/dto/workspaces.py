@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from msgspec import UNSET, UnsetType
+
 from flowra_core.app.workspaces import InvitePreview, InviteView, MemberView, WorkspaceView
 from flowra_core.domain.datetimes import parse_due_date
 from flowra_core.domain.errors import ValidationFailed
@@ -16,8 +18,16 @@ class CreateWorkspaceRequest(RequestBody):
 
 
 class UpdateWorkspaceRequest(RequestBody):
-    name: str | None = None
-    description: str | None = None
+    """Absent = unchanged; neither field is nullable, so `null` is a 422 on the field."""
+
+    name: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+
+    def name_value(self) -> str | None:
+        return None if isinstance(self.name, UnsetType) else self.name
+
+    def description_value(self) -> str | None:
+        return None if isinstance(self.description, UnsetType) else self.description
 
 
 class AddMemberRequest(RequestBody):
