@@ -3,8 +3,9 @@
 aggregate's stream already has the plain user id).
 
 `NotificationCreated.notification_type` is encoded as the catalogue's `type` field.
-`workspace_id` and `source_event_id` are additions to the catalogue's payload: the inbox needs them to mark one
-workspace's notifications read and to drop a redelivered event's duplicate.
+`workspace_id` and `source_event_id` are additions to the catalogue's payload: the inbox
+needs them to mark one workspace's notifications read and to drop a redelivered event's
+duplicate.
 """
 
 from datetime import datetime
