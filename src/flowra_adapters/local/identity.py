@@ -16,7 +16,7 @@ import msgspec
 
 from flowra_core.domain.errors import DomainError, ErrorCode, ValidationFailed
 from flowra_core.domain.user import UserSource
-from flowra_core.domain.user.rules import username_error
+from flowra_core.domain.user.rules import display_name_error, email_error, username_error
 from flowra_core.ports.clock import Clock, SecretTokens
 from flowra_core.ports.ephemeral import EphemeralStore
 from flowra_core.ports.identity import IdentityClaims
@@ -79,10 +79,19 @@ class LocalIdentityProvider:
         email: str | None = None,
         is_system_admin: bool = False,
     ) -> IssuedTokens:
-        """Tokens for a username (the dev login); 422 for a username outside the rule."""
-        problem = username_error(username)
-        if problem is not None:
-            raise ValidationFailed([problem])
+        """Tokens for a username (the dev login); 422 for a username, display name or email
+        outside the user rules (domain.md §1)."""
+        problems = [
+            problem
+            for problem in (
+                username_error(username),
+                None if display_name is None else display_name_error(display_name.strip()),
+                None if email is None else email_error(email.strip()),
+            )
+            if problem is not None
+        ]
+        if problems:
+            raise ValidationFailed(problems)
         grant = _RefreshGrant(username, display_name, email, is_system_admin)
         return await self._issue(grant)
 

@@ -1,21 +1,51 @@
-"""Who is calling: bearer token → verified claims → provisioned user → Actor."""
+"""Who is calling (http-api.md §2): a Bearer token, or else the `flowra_session` cookie of a
+browser login → verified claims → provisioned user → Actor.
+
+Bearer wins when both are present, and is exempt from the CSRF check. A cookie-authenticated
+POST/PUT/PATCH/DELETE must come from a trusted origin (`Origin`, or failing that `Referer`):
+`server.public_url` or an allowed CORS origin.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.handlers.base import BaseRouteHandler
 
+from flowra_adapters.local.identity import LocalIdentityProvider
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import FlowraCore
 from flowra_core.domain.errors import DomainError, ErrorCode
-from flowra_core.ports.identity import TokenVerifier
+from flowra_core.ports.identity import IdentityClaims
 from flowra_core.ports.rate_limit import RateLimiter
+from flowra_entrypoints.health import not_used
 from flowra_entrypoints.http.request_context import set_rate_decision, set_user_id
+from flowra_entrypoints.http.sessions import SESSION_COOKIE, SessionBook, set_session_id
+from flowra_entrypoints.identity import CookiePolicy, IdentitySide, origin_of
 
 BEARER = "bearer"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def identity_of(state: State) -> IdentitySide:
+    """The app's IdentitySide. A bare local provider (a container that predates
+    `build_identity`) is taken as the local side without browser sessions."""
+    identity = state.identity
+    if isinstance(identity, IdentitySide):
+        return identity
+    if isinstance(identity, LocalIdentityProvider):
+        return IdentitySide(
+            kind="local",
+            verifier=identity,
+            health=not_used("local"),
+            cookies=CookiePolicy(secure=False, trusted_origins=frozenset()),
+            local=identity,
+        )
+    raise TypeError(f"state.identity is a {type(identity).__name__}, not an IdentitySide")
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str:
@@ -28,11 +58,52 @@ def bearer_token(request: Request[Any, Any, Any]) -> str:
     return token.strip()
 
 
+def require_trusted_origin(request: Request[Any, Any, Any], cookies: CookiePolicy) -> None:
+    """CSRF_REJECTED for a state-changing request from an origin the server does not trust."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if source is None:
+        raise DomainError(
+            ErrorCode.CSRF_REJECTED, "A cookie-authenticated write must carry an Origin header"
+        )
+    if origin_of(source) not in cookies.trusted_origins:
+        raise DomainError(ErrorCode.CSRF_REJECTED, "The request comes from an untrusted origin")
+
+
+async def caller_claims(request: Request[Any, Any, Any], identity: IdentitySide) -> IdentityClaims:
+    """The verified claims of the caller: Bearer first, then the session cookie."""
+    if request.headers.get("authorization") is not None:
+        return await identity.verify(bearer_token(request))
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie and identity.keycloak is not None:
+        return await _session_claims(request, identity, identity.keycloak.sessions, cookie)
+    raise DomainError(
+        ErrorCode.UNAUTHENTICATED,
+        "Send an Authorization: Bearer <token> header or log in (GET /api/v1/auth/login)",
+    )
+
+
+async def _session_claims(
+    request: Request[Any, Any, Any], identity: IdentitySide, sessions: SessionBook, cookie: str
+) -> IdentityClaims:
+    access = await sessions.access(cookie)
+    require_trusted_origin(request, identity.cookies)
+    set_session_id(request.scope, access.session_id)
+    try:
+        return await identity.verify(access.access_token)
+    except DomainError as error:
+        if error.code is not ErrorCode.TOKEN_EXPIRED:
+            raise
+    # Expired earlier than the IdP said (clock skew): refresh once more.
+    access = await sessions.access(cookie, force_refresh=True)
+    return await identity.verify(access.access_token)
+
+
 async def provide_actor(request: Request[Any, Any, Any], state: State) -> Actor:
     """Litestar dependency for every authenticated route."""
-    verifier: TokenVerifier = state.identity
     core: FlowraCore = state.core
-    claims = await verifier.verify(bearer_token(request))
+    claims = await caller_claims(request, identity_of(state))
     user = await core.users.provision(claims)
     set_user_id(request.scope, user.id)
     await _count_user_request(state, request, user.id)
@@ -53,6 +124,16 @@ async def _count_user_request(state: State, request: Request[Any, Any, Any], use
 async def provide_core(state: State) -> FlowraCore:
     core: FlowraCore = state.core
     return core
+
+
+def keycloak_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Route guard: 404 NOT_FOUND unless `auth.provider=keycloak` (before any body check)."""
+    identity_of(connection.app.state).require_keycloak()
+
+
+def local_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Route guard: 404 NOT_FOUND unless `auth.provider=local` (before any body check)."""
+    identity_of(connection.app.state).require_local()
 
 
 # Handler parameter types: injected by name from the app-level dependencies.
