@@ -58,8 +58,10 @@ class InMemoryMessageStore(InMemoryStateStore[Message]):
         return self._states.get(positions[-1][1]) if positions else None
 
     async def newest_live_top_level_at(self, chat_id: str) -> datetime | None:
-        for message in self._messages(self._top_level.get(chat_id, [])[::-1]):
-            if not message.is_deleted:
+        # Newest first, lazily: usually the newest message is live and nothing else is read.
+        for _, message_id in reversed(self._top_level.get(chat_id, [])):
+            message = self._states.get(message_id)
+            if message is not None and not message.is_deleted:
                 return message.created_at
         return None
 

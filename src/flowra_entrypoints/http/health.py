@@ -83,7 +83,13 @@ def health_state(settings: Settings, health: HealthRegistry) -> dict[str, Any]:
     }
 
 
-@get("/metrics", summary="Prometheus metrics", include_in_schema=True, cache=False)
+@get(
+    "/metrics",
+    summary="Prometheus metrics",
+    tags=["operations"],
+    include_in_schema=True,
+    cache=False,
+)
 async def metrics_endpoint(state: State) -> Response[bytes]:
     metrics: Metrics = state.metrics
     body, content_type = metrics.exposition()
