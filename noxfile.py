@@ -9,7 +9,7 @@ from __future__ import annotations
 import nox
 
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["lint", "typecheck", "unit", "integration"]
+nox.options.sessions = ["lint", "typecheck", "unit", "integration", "integration_mongo"]
 nox.options.error_on_missing_interpreters = True
 
 PYTEST = ("pytest", "-p", "no:cacheprovider")
@@ -39,3 +39,12 @@ def unit(session: nox.Session) -> None:
 def integration(session: nox.Session) -> None:
     """Real adapters against the servers started by `scripts/services.sh up`."""
     session.run(*PYTEST, "tests/integration", "-q", "-m", "integration", *session.posargs)
+
+
+@nox.session
+def integration_mongo(session: nox.Session) -> None:
+    """The HTTP black-box suite again with every app on `storage.backend=mongo`, each on a
+    fresh database of the server started by `scripts/services.sh up` (FerretDB here)."""
+    session.run(
+        *PYTEST, "tests/unit/http", "-q", *session.posargs, env={"FLOWRA_TEST_STORAGE": "mongo"}
+    )

@@ -7,6 +7,7 @@ the ones that were opened — so the embedded profile never touches a network cl
 
 from __future__ import annotations
 
+import inspect
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator
@@ -18,20 +19,34 @@ from dependency_injector import containers, providers
 from flowra_adapters.files.local_disk import LocalDiskBlobStorage
 from flowra_adapters.local.identity import LocalIdentityProvider
 from flowra_adapters.mongo.client import MongoClient, mongo_client_resource, ping_mongo
+from flowra_adapters.mongo.core_ports import mongo_core_ports
+from flowra_adapters.mongo.database import MongoDatabase
+from flowra_adapters.mongo.locks import MongoLeaseLocks
+from flowra_adapters.mongo.migrations import pending_migrations
 from flowra_adapters.redis.client import ping_redis, redis_client_resource
 from flowra_adapters.system import RandomTokens, SystemClock, Uuid4Ids
 from flowra_core.app.core import FlowraCore
+from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
 from flowra_core.ports.ephemeral import EphemeralStore
+from flowra_core.ports.event_bus import EventBus
 from flowra_core.ports.files import BlobStorage
 from flowra_core.ports.identity import TokenVerifier
 from flowra_core.ports.rate_limit import RateLimiter
 from flowra_core.testing.builder import in_memory_ports
 from flowra_core.testing.ephemeral import InMemoryEphemeralStore
+from flowra_core.testing.event_bus import InMemoryEventBus
 from flowra_core.testing.live import InMemoryLiveChannel
 from flowra_core.testing.locks import InMemoryLeaseLocks
+from flowra_core.testing.presence import InMemoryPresence
 from flowra_core.testing.rate_limit import InMemoryRateLimiter
-from flowra_entrypoints.health import HealthCheck, HealthRegistry, not_used, ping_check
+from flowra_entrypoints.health import (
+    ComponentHealth,
+    HealthCheck,
+    HealthRegistry,
+    not_used,
+    ping_check,
+)
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.ws.wiring import (
@@ -61,6 +76,22 @@ def _mongo_check(client: Callable[[], Awaitable[MongoClient]]) -> HealthCheck:
     return ping_check("mongo", ping)
 
 
+def _migrations_check(database: Callable[[], Awaitable[MongoDatabase]]) -> HealthCheck:
+    """Healthy when no migration is pending (operations.md §7 `migrations`)."""
+
+    async def check() -> ComponentHealth:
+        try:
+            pending = await pending_migrations(await database())
+        except ServiceUnavailable as error:
+            return ComponentHealth(status="unhealthy", message=error.reason, backend="mongo")
+        if pending:
+            message = f"pending: {', '.join(pending)} (run flowra-migrator up)"
+            return ComponentHealth(status="unhealthy", message=message, backend="mongo")
+        return ComponentHealth(status="healthy", backend="mongo")
+
+    return check
+
+
 def _redis_check(client: Callable[[], Awaitable[Any]]) -> HealthCheck:
     async def ping() -> float:
         return await ping_redis(await client())
@@ -69,15 +100,24 @@ def _redis_check(client: Callable[[], Awaitable[Any]]) -> HealthCheck:
 
 
 def build_health_registry(
-    settings: Settings, mongo_client: Callable[[], Any], redis_client: Callable[[], Any]
+    settings: Settings,
+    mongo_client: Callable[[], Any],
+    redis_client: Callable[[], Any],
+    mongo_database: Callable[[], Any],
 ) -> HealthRegistry:
     uses_mongo = settings.storage.backend == "mongo"
     uses_redis = settings.eventbus.type == "redis"
     mongodb = _mongo_check(_lazy(mongo_client)) if uses_mongo else not_used("memory")
+    migrations = _migrations_check(_lazy(mongo_database)) if uses_mongo else not_used("memory")
     redis = _redis_check(_lazy(redis_client)) if uses_redis else not_used("disabled")
     eventbus = redis if uses_redis else not_used("inmemory")
     return HealthRegistry(
-        readiness={"mongodb": mongodb, "redis": redis, "eventbus": eventbus},
+        readiness={
+            "mongodb": mongodb,
+            "redis": redis,
+            "eventbus": eventbus,
+            "migrations": migrations,
+        },
         details={
             "storage": mongodb if uses_mongo else not_used("memory"),
             "identity_provider": not_used(settings.auth.provider),
@@ -109,6 +149,27 @@ def build_in_memory_core(
     return FlowraCore(replace(ports, blobs=blobs))
 
 
+def build_mongo_core(
+    database: MongoDatabase,
+    clock: Clock,
+    ids: IdGenerator,
+    tokens: SecretTokens,
+    blobs: BlobStorage,
+    bus: EventBus,
+) -> FlowraCore:
+    """`storage.backend=mongo`: every store on MongoDB; presence in process memory."""
+    ports = mongo_core_ports(
+        database,
+        clock=clock,
+        ids=ids,
+        tokens=tokens,
+        bus=bus,
+        presence=InMemoryPresence(),
+        blobs=blobs,
+    )
+    return FlowraCore(ports)
+
+
 def build_identity(
     settings: Settings, clock: Clock, tokens: SecretTokens, store: EphemeralStore
 ) -> TokenVerifier:
@@ -136,11 +197,38 @@ class Container(containers.DeclarativeContainer):
     tokens = providers.Singleton(RandomTokens)
     ephemeral = providers.Singleton(InMemoryEphemeralStore, clock)
     blobs = providers.Resource(blob_storage_resource, settings, explicit_keys)
-    core = providers.Singleton(build_in_memory_core, clock, ids, tokens, blobs)
+    metrics = providers.Singleton(Metrics)
+    mongo_client = providers.Resource(
+        mongo_client_resource,
+        settings.provided.mongodb.uri,
+        timeout=settings.provided.mongodb.timeout,
+        max_pool_size=settings.provided.mongodb.max_pool_size,
+    )
+    # Async (the client is an async Resource): only the mongo profile resolves it.
+    mongo_database = providers.Singleton(
+        MongoDatabase,
+        mongo_client,
+        settings.provided.mongodb.database,
+        on_operation=metrics.provided.count_mongodb,
+    )
+    # The bus of the mongo profile (the memory profile's core makes its own).
+    event_bus = providers.Singleton(InMemoryEventBus)
+    # `core` and `locks` are plain objects with the memory backend, and awaitables with the
+    # mongo one (see `resolved`).
+    core = providers.Selector(
+        settings.provided.storage.backend,
+        memory=providers.Singleton(build_in_memory_core, clock, ids, tokens, blobs),
+        mongo=providers.Singleton(
+            build_mongo_core, mongo_database, clock, ids, tokens, blobs, event_bus
+        ),
+    )
     identity = providers.Singleton(build_identity, settings, clock, tokens, ephemeral)
     rate_limiter = providers.Singleton(build_rate_limiter, settings, clock)
-    metrics = providers.Singleton(Metrics)
-    locks = providers.Singleton(InMemoryLeaseLocks, clock)
+    locks = providers.Selector(
+        settings.provided.storage.backend,
+        memory=providers.Singleton(InMemoryLeaseLocks, clock),
+        mongo=providers.Singleton(MongoLeaseLocks, mongo_database, clock),
+    )
     live = providers.Singleton(InMemoryLiveChannel)
     presence_registry = providers.Singleton(presence_registry_of, core)
     ws_tickets = providers.Singleton(build_ticket_book, settings, ephemeral, tokens)
@@ -155,12 +243,6 @@ class Container(containers.DeclarativeContainer):
         metrics=metrics,
     )
 
-    mongo_client = providers.Resource(
-        mongo_client_resource,
-        settings.provided.mongodb.uri,
-        timeout=settings.provided.mongodb.timeout,
-        max_pool_size=settings.provided.mongodb.max_pool_size,
-    )
     redis_client = providers.Resource(
         redis_client_resource,
         settings.provided.redis.addr,
@@ -175,7 +257,14 @@ class Container(containers.DeclarativeContainer):
         settings=settings,
         mongo_client=mongo_client.provider,
         redis_client=redis_client.provider,
+        mongo_database=mongo_database.provider,
     )
+
+
+async def resolved(value: Any) -> Any:
+    """A provider's value: dependency-injector returns awaitables for the providers that depend
+    on an async Resource (the MongoDB client), plain objects otherwise."""
+    return await value if inspect.isawaitable(value) else value
 
 
 def build_container(settings: Settings, explicit_keys: frozenset[str] = frozenset()) -> Container:

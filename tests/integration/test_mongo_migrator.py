@@ -17,7 +17,7 @@ import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from flowra_adapters.mongo.migrations import MIGRATIONS
+from flowra_adapters.mongo.migrations import MIGRATIONS, m0003_read_models
 from flowra_adapters.mongo.migrations.m0001_collections import COLLECTIONS
 from flowra_core.domain.user.bot import FLOWRA_BOT_ID
 
@@ -102,7 +102,7 @@ class TestStatus:
 
         assert result.returncode == 3, result.stderr
         lines = [line for line in result.stdout.splitlines() if line[:4].isdigit()]
-        assert [line.split()[0] for line in lines] == ["0001", "0002"]
+        assert [line.split()[0] for line in lines] == ["0001", "0002", "0003"]
         assert all(line.endswith("pending") for line in lines)
 
     def test_up_to_date_exits_0_and_shows_when_each_was_applied(self, migrator: Migrator) -> None:
@@ -111,7 +111,7 @@ class TestStatus:
         result = migrator("status")
 
         assert result.returncode == 0, result.stderr
-        assert result.stdout.count(" applied 20") == 2
+        assert result.stdout.count(" applied 20") == 3
 
 
 class TestUp:
@@ -123,8 +123,9 @@ class TestUp:
         assert result.returncode == 0, result.stderr
         assert "applied 0001" in result.stdout
         assert result.stdout.index("applied 0001") < result.stdout.index("applied 0002")
+        assert result.stdout.index("applied 0002") < result.stdout.index("applied 0003")
         stored = records(db)
-        assert list(stored) == ["0001", "0002"]
+        assert list(stored) == ["0001", "0002", "0003"]
         for migration in MIGRATIONS:
             record = stored[migration.version]
             assert record["name"] == migration.name
@@ -145,6 +146,21 @@ class TestUp:
                 assert index.name in information, f"{collection}.{index.name} missing"
                 assert bool(information[index.name].get("unique")) is index.unique
                 assert [key for key, _ in information[index.name]["key"]] == list(index.keys)
+
+    def test_every_collection_and_index_of_0003_really_exists_with_its_directions(
+        self, migrator: Migrator, db: Database[Document]
+    ) -> None:
+        migrator("up")
+
+        assert set(m0003_read_models.COLLECTIONS) <= set(db.list_collection_names())
+        for collection, indexes in m0003_read_models.COLLECTIONS.items():
+            information = db[collection].index_information()
+            for index in indexes:
+                assert index.name in information, f"{collection}.{index.name} missing"
+                stored = [
+                    (key, int(direction)) for key, direction in information[index.name]["key"]
+                ]
+                assert stored == list(index.keys)
 
     def test_0002_creates_flowra_bot(self, migrator: Migrator, db: Database[Document]) -> None:
         migrator("up")
@@ -208,6 +224,23 @@ class TestDown:
         assert db["workspaces"].find_one({"_id": "w1"}) == {"_id": "w1", "name": "Acme"}
         assert migrator("up").returncode == 0
         assert planned_indexes("commits") <= index_names(db, "commits")
+
+    def test_0003_reverts_dropping_its_indexes_only(
+        self, migrator: Migrator, db: Database[Document]
+    ) -> None:
+        migrator("up")
+        db["search_entries"].insert_one({"_id": "m1", "tokens": ["kept"]})
+
+        result = migrator("down")
+
+        assert result.returncode == 0, result.stderr
+        assert "reverted 0003" in result.stdout
+        assert list(records(db)) == ["0001", "0002"]
+        assert index_names(db, "search_entries") == {"_id_"}
+        assert planned_indexes("chats") <= index_names(db, "chats")
+        assert db["search_entries"].find_one({"_id": "m1"}) == {"_id": "m1", "tokens": ["kept"]}
+        assert migrator("up").returncode == 0
+        assert list(records(db)) == ["0001", "0002", "0003"]
 
     def test_an_irreversible_migration_stops_it_before_any_change(
         self, migrator: Migrator, db: Database[Document]
@@ -280,7 +313,7 @@ class TestSafety:
         result = migrator("up")
 
         assert result.returncode == 0, result.stderr
-        assert list(records(db)) == ["0001", "0002"]
+        assert list(records(db)) == ["0001", "0002", "0003"]
         assert db["locks"].find_one({"_id": "migrator"}) is None
 
     def test_an_unreachable_database_fails_within_the_timeout(self, migrator: Migrator) -> None:

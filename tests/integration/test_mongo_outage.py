@@ -16,8 +16,14 @@ from flowra_adapters.mongo import (
     MongoChatStore,
     MongoDatabase,
     MongoEventStore,
+    MongoFileStore,
     MongoInviteTokenStore,
     MongoLeaseLocks,
+    MongoMessageStore,
+    MongoNotificationStore,
+    MongoReadMarkerStore,
+    MongoSearchIndex,
+    MongoSummaryDraftStore,
     MongoUserStore,
     MongoWorkspaceStore,
 )
@@ -26,6 +32,7 @@ from flowra_adapters.mongo.migrations import pending_migrations
 from flowra_adapters.system import SystemClock
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.domain.user.bot import flowra_bot
+from flowra_core.ports.search import SearchKind, SearchQuery
 
 pytestmark = pytest.mark.integration
 
@@ -88,6 +95,23 @@ CALLS: dict[str, Call] = {
     "chat activity": lambda db: MongoChatStore(db).set_last_message_at("c1", NOW),
     "lease lock": lambda db: MongoLeaseLocks(db, SystemClock()).acquire("relay", "me", 30),
     "pending migrations": pending_migrations,
+    "message page": lambda db: MongoMessageStore(db).top_level("c1", before=None, limit=5),
+    "thread stats": lambda db: MongoMessageStore(db).refresh_thread_stats("c1", "m1"),
+    "unread counts": lambda db: MongoMessageStore(db).unread_counts("c1", "u1", after=None),
+    "summary draft": lambda db: MongoSummaryDraftStore(db).get("m1"),
+    "read marker": lambda db: MongoReadMarkerStore(db).get_many("u1", ["c1"]),
+    "notifications": lambda db: MongoNotificationStore(db).unread_count("u1", workspace_ids=["w1"]),
+    "search": lambda db: MongoSearchIndex(db).search(
+        SearchQuery(
+            workspace_id="w1",
+            chat_ids=["c1"],
+            kinds=[SearchKind.MESSAGE],
+            words=["hello"],
+            before=None,
+            limit=5,
+        )
+    ),
+    "file": lambda db: MongoFileStore(db).get("f1"),
 }
 
 

@@ -29,8 +29,9 @@ T = TypeVar("T")
 
 
 def to_document_fields(value: Any) -> Any:
-    """msgspec builtins, keeping datetimes for BSON."""
-    return msgspec.to_builtins(value, builtin_types=(datetime,))
+    """msgspec builtins, keeping datetimes for BSON; sets become sorted arrays, so one state
+    always makes one document (a rebuild reproduces it byte for byte)."""
+    return msgspec.to_builtins(value, builtin_types=(datetime,), order="deterministic")
 
 
 def convert(raw: Any, target: type[T], *, what: str) -> T:

@@ -15,7 +15,11 @@ SortSpec = list[tuple[str, int]]
 
 def keyset_after(sort: SortSpec, key: Sequence[Any] | None) -> Document:
     """The rows strictly after `key` in the `sort` order (the key holds one value per sort
-    field; the last field is unique, so the order is total). `{}` for the first page."""
+    field; the last field is unique, so the order is total). `{}` for the first page.
+
+    Besides the `$or` that states the order exactly, the first sort field gets a plain range
+    from the key on: an index whose fields follow the filter's equalities and then the sort
+    starts its scan there, so a deep page costs what a first page costs."""
     if key is None:
         return {}
     if len(key) != len(sort):
@@ -27,7 +31,9 @@ def keyset_after(sort: SortSpec, key: Sequence[Any] | None) -> Document:
         }
         branch[field] = {"$gt" if direction == ASCENDING else "$lt": key[position]}
         branches.append(branch)
-    return {"$or": branches}
+    first_field, first_direction = sort[0]
+    from_key = {"$gte" if first_direction == ASCENDING else "$lte": key[0]}
+    return {first_field: from_key, "$or": branches}
 
 
 def contains_text(text: str) -> Document:

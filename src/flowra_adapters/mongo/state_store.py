@@ -35,7 +35,7 @@ class MongoStateStore(Generic[S]):
         return self._decode(document)
 
     async def save(self, state: S) -> None:
-        fields = state_to_document(state) | self._derived_fields(state)
+        fields = self._encode(state)
         state_id = fields.pop("_id")
         older_or_absent = {
             "_id": state_id,
@@ -58,6 +58,10 @@ class MongoStateStore(Generic[S]):
                         return
                     clash = error
             raise ConcurrencyConflict(state_id, state.version) from clash
+
+    def _encode(self, state: S) -> Document:
+        """The stored document: the state's fields plus the derived ones (see `_decode`)."""
+        return state_to_document(state) | self._derived_fields(state)
 
     def _derived_fields(self, state: S) -> Document:
         """Fields stored beside the state for indexes and queries (never read back)."""

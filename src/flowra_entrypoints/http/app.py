@@ -19,7 +19,8 @@ from litestar.response import Response
 
 from flowra_core.app.core import FlowraCore
 from flowra_core.domain.errors import FlowraError, ServiceUnavailable
-from flowra_entrypoints.container import Container
+from flowra_core.ports.locks import LeaseLocks
+from flowra_entrypoints.container import Container, resolved
 from flowra_entrypoints.http.access import AccessLogMiddleware, ASGIApp
 from flowra_entrypoints.http.auth import provide_actor, provide_core
 from flowra_entrypoints.http.controllers.auth import AuthController
@@ -38,6 +39,7 @@ from flowra_entrypoints.http.health import (
     metrics_endpoint,
 )
 from flowra_entrypoints.http.limits import RateLimits, RequestLimitsMiddleware
+from flowra_entrypoints.http.openapi import RequestBodySchemaPlugin
 from flowra_entrypoints.http.problems import (
     handle_flowra_error,
     handle_http_exception,
@@ -81,23 +83,36 @@ class EmbeddedWorker:
         await self._task
 
 
-def embedded_worker(container: Container) -> EmbeddedWorker:
+async def embedded_worker(container: Container, core: FlowraCore) -> EmbeddedWorker:
     settings: Settings = container.settings()
-    jobs = build_jobs(container.core(), settings, container.metrics())
-    return EmbeddedWorker(JobRunner(jobs, container.locks(), owner=f"api-{uuid.uuid4()}"))
+    jobs = build_jobs(core, settings, container.metrics())
+    locks: LeaseLocks = await resolved(container.locks())
+    return EmbeddedWorker(JobRunner(jobs, locks, owner=f"api-{uuid.uuid4()}"))
+
+
+def _built_now(container: Container, settings: Settings) -> dict[str, Any]:
+    """The core and the gateway when they need nothing awaited (the memory backend): in
+    `app.state` from the start. With the mongo backend they wait for the database client, so
+    the lifespan builds them."""
+    if settings.storage.backend != "memory":
+        return {}
+    return {"core": container.core(), "ws_gateway": container.ws_gateway()}
 
 
 def create_litestar(container: Container) -> Litestar:
+    """The app; `app.state.core` and `app.state.ws_gateway` are set by the time the lifespan
+    has started (see `_built_now`)."""
     settings: Settings = container.settings()
-
-    core: FlowraCore = container.core()
-    gateway: WebSocketGateway = container.ws_gateway()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        core: FlowraCore = await resolved(container.core())
+        gateway: WebSocketGateway = await resolved(container.ws_gateway())
+        app.state.core = core
+        app.state.ws_gateway = gateway
         await core.users.ensure_bot()
         gateway.start()
-        jobs = embedded_worker(container) if settings.worker.embedded else None
+        jobs = await embedded_worker(container, core) if settings.worker.embedded else None
         try:
             yield
         finally:
@@ -131,11 +146,10 @@ def create_litestar(container: Container) -> Litestar:
         state=State(
             {
                 **health_state(settings, container.health()),
-                "core": core,
+                **_built_now(container, settings),
                 "identity": container.identity(),
                 "rate_limiter": container.rate_limiter(),
                 "metrics": container.metrics(),
-                "ws_gateway": gateway,
                 "ws_tickets": container.ws_tickets(),
                 "user_rate_limit": (settings.rate_limit.user_limit, settings.rate_limit.window),
             }
@@ -148,6 +162,7 @@ def create_litestar(container: Container) -> Litestar:
             FlowraError: handle_flowra_error,
             Exception: handle_unexpected,
         },
+        plugins=[RequestBodySchemaPlugin()],
         openapi_config=OpenAPIConfig(
             title="Flowra API",
             version=APP_VERSION,

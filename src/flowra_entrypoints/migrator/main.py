@@ -1,4 +1,6 @@
-"""`flowra-migrator [--config PATH] {up [--to VERSION] | down [--steps N] [--yes-i-know] | status}`
+"""`flowra-migrator [--config PATH] COMMAND`, COMMAND being one of
+`up [--to VERSION]`, `down [--steps N] [--yes-i-know]`, `status`,
+`rebuild-projections [--aggregate-type T] [--aggregate-id ID] [--yes-i-know]`.
 
 Exit codes (operations.md §1): 0 done, 1 refused or failed (nothing half-done: a refusal
 happens before any change), 2 configuration or usage error, 3 (`status`) migrations pending.
@@ -29,8 +31,9 @@ from flowra_adapters.mongo.migrations import (
 )
 from flowra_adapters.system import SystemClock
 from flowra_core.domain.errors import FlowraError
+from flowra_core.domain.events import AggregateType
 from flowra_entrypoints.logging import configure_logging
-from flowra_entrypoints.migrator.commands import run_command
+from flowra_entrypoints.migrator.commands import rebuild_projections, run_command
 from flowra_entrypoints.settings import LoadedSettings, Settings, SettingsError, load_settings
 
 EXIT_OK = 0
@@ -38,6 +41,12 @@ EXIT_FAILURE = 1
 EXIT_CONFIG_ERROR = 2
 MEMORY_BACKEND_MESSAGE = "nothing to do (memory backend)"
 PRODUCTION_OVERRIDE_FLAG = "--yes-i-know"
+REBUILD = "rebuild-projections"
+# What each command changes, as a refusal on env=production says it.
+_RISKY_IN_PRODUCTION = {
+    "down": "it reverts schema changes",
+    REBUILD: "it drops and rebuilds read models, which needs every writer stopped",
+}
 # The migrator runs one command at a time: a couple of connections is plenty.
 _POOL_SIZE = 2
 
@@ -70,6 +79,27 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="allow down with env=production",
     )
     commands.add_parser("status", parents=[after], help="list migrations (exit 3 if pending)")
+    rebuild = commands.add_parser(
+        REBUILD,
+        parents=[after],
+        help="drop the projections and replay them from the journal (stop every writer first)",
+    )
+    rebuild.add_argument(
+        "--aggregate-type",
+        choices=[aggregate_type.value for aggregate_type in AggregateType],
+        help="only this type's projections (a chat's include its messages)",
+    )
+    rebuild.add_argument(
+        "--aggregate-id",
+        metavar="ID",
+        help="only this aggregate's projections (an inbox is inbox:<user id>)",
+    )
+    rebuild.add_argument(
+        PRODUCTION_OVERRIDE_FLAG,
+        dest="yes_i_know",
+        action="store_true",
+        help=f"allow {REBUILD} with env=production",
+    )
     return parser.parse_args(argv)
 
 
@@ -97,6 +127,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     client = create_mongo_client(mongodb.uri, timeout=mongodb.timeout, max_pool_size=_POOL_SIZE)
     try:
         database = MongoDatabase(client, mongodb.database)
+        if args.command == REBUILD:
+            return await rebuild_projections(database, args, owner=_owner())
         migrator = Migrator(database, owner=_owner(), clock=SystemClock())
         return await run_command(migrator, args)
     except UnknownMigrationVersionError as error:
@@ -119,9 +151,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     if settings.storage.backend == "memory":
         print(MEMORY_BACKEND_MESSAGE)  # noqa: T201
         return EXIT_OK
-    if args.command == "down" and settings.is_production and not args.yes_i_know:
+    risk = _RISKY_IN_PRODUCTION.get(args.command)
+    if risk is not None and settings.is_production and not args.yes_i_know:
         return _fail(
-            "refusing to run down with env=production: it reverts schema changes; "
+            f"refusing to run {args.command} with env=production: {risk}; "
             f"add {PRODUCTION_OVERRIDE_FLAG} if you mean it"
         )
     return asyncio.run(_run(args, settings))

@@ -1,6 +1,6 @@
 """The two implementations of every port under contract: the in-memory adapters of
 `flowra_core.testing`, and the MongoDB adapters on a fresh database (FerretDB here) created
-with migration 0001's collections and indexes and dropped afterwards."""
+with the collections and indexes of migrations 0001 and 0003 and dropped afterwards."""
 
 from __future__ import annotations
 
@@ -22,17 +22,32 @@ from flowra_adapters.mongo import (
     MongoWorkspaceStore,
 )
 from flowra_adapters.mongo.client import create_mongo_client
-from flowra_adapters.mongo.migrations import m0001_collections
+from flowra_adapters.mongo.files import MongoFileStore
+from flowra_adapters.mongo.messages import MongoMessageStore, MongoSummaryDraftStore
+from flowra_adapters.mongo.migrations import m0001_collections, m0003_read_models
+from flowra_adapters.mongo.notifications import MongoNotificationStore
+from flowra_adapters.mongo.read_markers import MongoReadMarkerStore
+from flowra_adapters.mongo.search import MongoSearchIndex
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.chats import ChatStore
 from flowra_core.ports.event_store import EventStore
+from flowra_core.ports.files import FileStore
 from flowra_core.ports.locks import LeaseLocks
+from flowra_core.ports.messages import MessageStore, SummaryDraftStore
+from flowra_core.ports.notifications import NotificationStore
+from flowra_core.ports.read_markers import ReadMarkerStore
+from flowra_core.ports.search import SearchIndex
 from flowra_core.ports.users import UserStore
 from flowra_core.ports.workspaces import InviteTokenStore, WorkspaceStore
 from flowra_core.testing.chats import InMemoryChatStore
 from flowra_core.testing.clock import FixedClock
 from flowra_core.testing.event_store import InMemoryEventStore
+from flowra_core.testing.files import InMemoryFileStore
 from flowra_core.testing.locks import InMemoryLeaseLocks
+from flowra_core.testing.messages import InMemoryMessageStore, InMemorySummaryDraftStore
+from flowra_core.testing.notifications import InMemoryNotificationStore
+from flowra_core.testing.read_markers import InMemoryReadMarkerStore
+from flowra_core.testing.search import InMemorySearchIndex
 from flowra_core.testing.users import InMemoryUserStore
 from flowra_core.testing.workspaces import InMemoryInviteTokenStore, InMemoryWorkspaceStore
 
@@ -52,6 +67,12 @@ class Ports:
     chats: ChatStore
     locks: LeaseLocks
     clock: FixedClock
+    messages: MessageStore
+    summary_drafts: SummaryDraftStore
+    read_markers: ReadMarkerStore
+    notifications: NotificationStore
+    search: SearchIndex
+    files: FileStore
 
 
 def memory_ports() -> Ports:
@@ -65,6 +86,12 @@ def memory_ports() -> Ports:
         chats=InMemoryChatStore(),
         locks=InMemoryLeaseLocks(clock),
         clock=clock,
+        messages=InMemoryMessageStore(),
+        summary_drafts=InMemorySummaryDraftStore(),
+        read_markers=InMemoryReadMarkerStore(),
+        notifications=InMemoryNotificationStore(),
+        search=InMemorySearchIndex(),
+        files=InMemoryFileStore(),
     )
 
 
@@ -79,17 +106,25 @@ def mongo_ports(database: MongoDatabase) -> Ports:
         chats=MongoChatStore(database),
         locks=MongoLeaseLocks(database, clock),
         clock=clock,
+        messages=MongoMessageStore(database),
+        summary_drafts=MongoSummaryDraftStore(database),
+        read_markers=MongoReadMarkerStore(database),
+        notifications=MongoNotificationStore(database),
+        search=MongoSearchIndex(database),
+        files=MongoFileStore(database),
     )
 
 
 @contextlib.asynccontextmanager
 async def fresh_mongo_database(uri: str) -> AsyncIterator[MongoDatabase]:
-    """A new random database with migration 0001 applied; dropped on exit."""
+    """A new random database with the collections and indexes of migrations 0001 and 0003;
+    dropped on exit."""
     client = create_mongo_client(uri, timeout=MONGO_TIMEOUT_S, max_pool_size=4)
     database = MongoDatabase(client, f"flowra_contract_{uuid.uuid4().hex[:12]}")
     try:
         try:
-            await m0001_collections.MIGRATION.apply(database, datetime.now(UTC))
+            for migration in (m0001_collections.MIGRATION, m0003_read_models.MIGRATION):
+                await migration.apply(database, datetime.now(UTC))
         except ServiceUnavailable as error:
             pytest.fail(f"MongoDB/FerretDB not reachable at {uri} ({START_HINT}): {error}")
         yield database

@@ -11,11 +11,17 @@ local identity provider, uploads in a temporary directory).
 - `workspace_id`: "Acme", owned by `olga`, with `adam` (admin), `max` and `mia` (members).
   `zed` is logged in but belongs to no workspace; `other_workspace_id` is "Globex" of `otto`.
 - `make_chat(creator, ...)` creates a chat through `POST W/chats` and returns its id.
+
+With `FLOWRA_TEST_STORAGE=mongo` every app is built on `storage.backend: mongo` instead, each on
+a fresh, migrated database of the server at `FLOWRA_TEST_MONGODB_URI` (dropped afterwards):
+`nox -s integration_mongo` runs this whole suite that way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -26,6 +32,9 @@ import pytest
 from dependency_injector import providers
 from litestar import Litestar
 
+from flowra_adapters.mongo.client import create_mongo_client
+from flowra_adapters.mongo.database import MongoDatabase
+from flowra_adapters.mongo.migrations import Migrator
 from flowra_adapters.system import SystemClock
 from flowra_core.app.core import FlowraCore
 from flowra_core.testing.clock import FixedClock
@@ -36,6 +45,21 @@ from flowra_entrypoints.settings import load_settings
 Headers = dict[str, str]
 BASE_URL = "http://flowra.test"
 QUIET = "log:\n  level: error\n  format: text\n"
+STORAGE = os.environ.get("FLOWRA_TEST_STORAGE", "memory")
+MONGODB_URI = os.environ.get("FLOWRA_TEST_MONGODB_URI", "mongodb://127.0.0.1:27017")
+
+
+@asynccontextmanager
+async def _fresh_mongo_storage() -> AsyncIterator[str]:
+    """The YAML of a new database with every migration applied; dropped on exit."""
+    name = f"flowra_http_{uuid.uuid4().hex[:12]}"
+    client = create_mongo_client(MONGODB_URI, timeout=10.0, max_pool_size=2)
+    try:
+        await Migrator(MongoDatabase(client, name), owner="tests", clock=SystemClock()).up()
+        yield f"storage:\n  backend: mongo\nmongodb:\n  uri: {MONGODB_URI}\n  database: {name}\n"
+    finally:
+        await client.drop_database(name)
+        await client.close()
 
 
 @asynccontextmanager
@@ -73,7 +97,10 @@ class _Apps:
 
     async def __call__(self, config: str = "") -> httpx.AsyncClient:
         path = self._tmp_path / f"config-{len(self.cores)}.yaml"
-        path.write_text(QUIET + config)
+        storage = ""
+        if STORAGE == "mongo":
+            storage = await self._stack.enter_async_context(_fresh_mongo_storage())
+        path.write_text(QUIET + storage + config)
         loaded = load_settings(str(path), environ={})
         container = build_container(loaded.settings, loaded.explicit_keys)
         container.clock.override(providers.Object(self._clock))

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from flowra_adapters.mongo.migrations import m0001_collections, m0002_flowra_bot
+from flowra_adapters.mongo.migrations import (
+    m0001_collections,
+    m0002_flowra_bot,
+    m0003_read_models,
+)
 from flowra_adapters.mongo.migrations.model import Migration
 
-MIGRATIONS: tuple[Migration, ...] = (m0001_collections.MIGRATION, m0002_flowra_bot.MIGRATION)
+MIGRATIONS: tuple[Migration, ...] = (
+    m0001_collections.MIGRATION,
+    m0002_flowra_bot.MIGRATION,
+    m0003_read_models.MIGRATION,
+)
