@@ -14,24 +14,24 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
+import httpx
 from dependency_injector import containers, providers
 
 from flowra_adapters.files.local_disk import LocalDiskBlobStorage
-from flowra_adapters.local.identity import LocalIdentityProvider
 from flowra_adapters.mongo.client import MongoClient, mongo_client_resource, ping_mongo
 from flowra_adapters.mongo.core_ports import mongo_core_ports
 from flowra_adapters.mongo.database import MongoDatabase
 from flowra_adapters.mongo.locks import MongoLeaseLocks
 from flowra_adapters.mongo.migrations import pending_migrations
-from flowra_adapters.redis.client import ping_redis, redis_client_resource
+from flowra_adapters.redis.client import ping_redis
 from flowra_adapters.system import RandomTokens, SystemClock, Uuid4Ids
 from flowra_core.app.core import FlowraCore
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
-from flowra_core.ports.ephemeral import EphemeralStore
 from flowra_core.ports.event_bus import EventBus
 from flowra_core.ports.files import BlobStorage
-from flowra_core.ports.identity import TokenVerifier
+from flowra_core.ports.live import PresenceRegistry
+from flowra_core.ports.presence import PresenceReader
 from flowra_core.ports.rate_limit import RateLimiter
 from flowra_core.testing.builder import in_memory_ports
 from flowra_core.testing.ephemeral import InMemoryEphemeralStore
@@ -47,7 +47,9 @@ from flowra_entrypoints.health import (
     not_used,
     ping_check,
 )
+from flowra_entrypoints.identity import IdentitySide, build_identity
 from flowra_entrypoints.metrics import Metrics
+from flowra_entrypoints.redis_side import RedisSide, build_redis_side
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.ws.wiring import (
     build_ticket_book,
@@ -56,8 +58,8 @@ from flowra_entrypoints.ws.wiring import (
 )
 
 HEALTH_CHECK_TIMEOUT = 2.0
-# The guide has no Redis timeout key; a command that takes longer than this is an outage.
-REDIS_TIMEOUT = 5.0
+# Keycloak calls (JWKS, token, admin API): a slower answer is an outage.
+HTTP_CLIENT_TIMEOUT = 10.0
 
 
 def _lazy(provider: Callable[[], Any]) -> Callable[[], Awaitable[Any]]:
@@ -92,25 +94,37 @@ def _migrations_check(database: Callable[[], Awaitable[MongoDatabase]]) -> Healt
     return check
 
 
-def _redis_check(client: Callable[[], Awaitable[Any]]) -> HealthCheck:
+def _redis_check(side: Callable[[], RedisSide]) -> HealthCheck:
     async def ping() -> float:
-        return await ping_redis(await client())
+        return await ping_redis(side().client)
 
     return ping_check("redis", ping)
+
+
+def _bus_check(side: Callable[[], RedisSide]) -> HealthCheck:
+    """Ready once the live fan-out subscription is confirmed by Redis."""
+
+    async def check() -> ComponentHealth:
+        if side().bus.is_listening:
+            return ComponentHealth(status="healthy", backend="redis")
+        return ComponentHealth(status="unhealthy", message="not subscribed", backend="redis")
+
+    return check
 
 
 def build_health_registry(
     settings: Settings,
     mongo_client: Callable[[], Any],
-    redis_client: Callable[[], Any],
+    redis_side: Callable[[], RedisSide],
     mongo_database: Callable[[], Any],
+    identity: IdentitySide,
 ) -> HealthRegistry:
     uses_mongo = settings.storage.backend == "mongo"
     uses_redis = settings.eventbus.type == "redis"
     mongodb = _mongo_check(_lazy(mongo_client)) if uses_mongo else not_used("memory")
     migrations = _migrations_check(_lazy(mongo_database)) if uses_mongo else not_used("memory")
-    redis = _redis_check(_lazy(redis_client)) if uses_redis else not_used("disabled")
-    eventbus = redis if uses_redis else not_used("inmemory")
+    redis = _redis_check(redis_side) if uses_redis else not_used("disabled")
+    eventbus = _bus_check(redis_side) if uses_redis else not_used("inmemory")
     return HealthRegistry(
         readiness={
             "mongodb": mongodb,
@@ -120,7 +134,7 @@ def build_health_registry(
         },
         details={
             "storage": mongodb if uses_mongo else not_used("memory"),
-            "identity_provider": not_used(settings.auth.provider),
+            "identity_provider": identity.health,
         },
         timeout=HEALTH_CHECK_TIMEOUT,
     )
@@ -142,11 +156,17 @@ def blob_storage_resource(
 
 
 def build_in_memory_core(
-    clock: Clock, ids: IdGenerator, tokens: SecretTokens, blobs: BlobStorage
+    clock: Clock,
+    ids: IdGenerator,
+    tokens: SecretTokens,
+    blobs: BlobStorage,
+    bus: EventBus,
+    presence: PresenceReader,
 ) -> FlowraCore:
-    """The embedded profile: every port in process memory except the uploaded bytes."""
+    """The embedded profile: every store in process memory, the uploaded bytes on disk; the
+    bus and presence follow `eventbus.type` like in the mongo profile."""
     ports, _adapters = in_memory_ports(clock=clock, ids=ids, tokens=tokens)
-    return FlowraCore(replace(ports, blobs=blobs))
+    return FlowraCore(replace(ports, blobs=blobs, bus=bus, presence=presence))
 
 
 def build_mongo_core(
@@ -156,35 +176,29 @@ def build_mongo_core(
     tokens: SecretTokens,
     blobs: BlobStorage,
     bus: EventBus,
+    presence: PresenceReader,
 ) -> FlowraCore:
-    """`storage.backend=mongo`: every store on MongoDB; presence in process memory."""
+    """`storage.backend=mongo`: every store on MongoDB; the bus and presence in process
+    memory or shared through Redis (`eventbus.type`)."""
     ports = mongo_core_ports(
         database,
         clock=clock,
         ids=ids,
         tokens=tokens,
         bus=bus,
-        presence=InMemoryPresence(),
+        presence=presence,
         blobs=blobs,
     )
     return FlowraCore(ports)
 
 
-def build_identity(
-    settings: Settings, clock: Clock, tokens: SecretTokens, store: EphemeralStore
-) -> TokenVerifier:
-    return LocalIdentityProvider(
-        secret=settings.auth.jwt_secret,
-        access_ttl=settings.auth.access_token_ttl,
-        refresh_ttl=settings.auth.refresh_token_ttl,
-        clock=clock,
-        tokens=tokens,
-        store=store,
-    )
+def build_rate_limiter(settings: Settings, limiter: RateLimiter) -> RateLimiter | None:
+    return limiter if settings.rate_limit.enabled else None
 
 
-def build_rate_limiter(settings: Settings, clock: Clock) -> RateLimiter | None:
-    return InMemoryRateLimiter(clock) if settings.rate_limit.enabled else None
+def presence_registry_for(core: FlowraCore, shared: RedisSide | None) -> PresenceRegistry:
+    """The writing side of the presence the core reads."""
+    return shared.presence if shared is not None else presence_registry_of(core)
 
 
 class Container(containers.DeclarativeContainer):
@@ -195,9 +209,27 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(Uuid4Ids)
     tokens = providers.Singleton(RandomTokens)
-    ephemeral = providers.Singleton(InMemoryEphemeralStore, clock)
-    blobs = providers.Resource(blob_storage_resource, settings, explicit_keys)
     metrics = providers.Singleton(Metrics)
+    # eventbus.type=redis: one pooled client shared by bus, live channel, presence, limits
+    # and secrets; with `inmemory` everything below lives in this process.
+    redis_side = providers.Singleton(build_redis_side, settings, clock, metrics)
+    ephemeral = providers.Selector(
+        settings.provided.eventbus.type,
+        inmemory=providers.Singleton(InMemoryEphemeralStore, clock),
+        redis=redis_side.provided.ephemeral,
+    )
+    event_bus = providers.Selector(
+        settings.provided.eventbus.type,
+        inmemory=providers.Singleton(InMemoryEventBus),
+        redis=redis_side.provided.bus,
+    )
+    presence = providers.Selector(
+        settings.provided.eventbus.type,
+        inmemory=providers.Singleton(InMemoryPresence),
+        redis=redis_side.provided.presence,
+    )
+    http_client = providers.Singleton(httpx.AsyncClient, timeout=HTTP_CLIENT_TIMEOUT)
+    blobs = providers.Resource(blob_storage_resource, settings, explicit_keys)
     mongo_client = providers.Resource(
         mongo_client_resource,
         settings.provided.mongodb.uri,
@@ -211,26 +243,43 @@ class Container(containers.DeclarativeContainer):
         settings.provided.mongodb.database,
         on_operation=metrics.provided.count_mongodb,
     )
-    # The bus of the mongo profile (the memory profile's core makes its own).
-    event_bus = providers.Singleton(InMemoryEventBus)
     # `core` and `locks` are plain objects with the memory backend, and awaitables with the
     # mongo one (see `resolved`).
     core = providers.Selector(
         settings.provided.storage.backend,
-        memory=providers.Singleton(build_in_memory_core, clock, ids, tokens, blobs),
+        memory=providers.Singleton(
+            build_in_memory_core, clock, ids, tokens, blobs, event_bus, presence
+        ),
         mongo=providers.Singleton(
-            build_mongo_core, mongo_database, clock, ids, tokens, blobs, event_bus
+            build_mongo_core, mongo_database, clock, ids, tokens, blobs, event_bus, presence
         ),
     )
-    identity = providers.Singleton(build_identity, settings, clock, tokens, ephemeral)
-    rate_limiter = providers.Singleton(build_rate_limiter, settings, clock)
+    identity = providers.Singleton(build_identity, settings, clock, tokens, ephemeral, http_client)
+    rate_limiter = providers.Singleton(
+        build_rate_limiter,
+        settings,
+        providers.Selector(
+            settings.provided.eventbus.type,
+            inmemory=providers.Singleton(InMemoryRateLimiter, clock),
+            redis=redis_side.provided.rate_limiter,
+        ),
+    )
     locks = providers.Selector(
         settings.provided.storage.backend,
         memory=providers.Singleton(InMemoryLeaseLocks, clock),
         mongo=providers.Singleton(MongoLeaseLocks, mongo_database, clock),
     )
-    live = providers.Singleton(InMemoryLiveChannel)
-    presence_registry = providers.Singleton(presence_registry_of, core)
+    live = providers.Selector(
+        settings.provided.eventbus.type,
+        inmemory=providers.Singleton(InMemoryLiveChannel),
+        redis=redis_side.provided.live,
+    )
+    shared_redis = providers.Selector(
+        settings.provided.eventbus.type,
+        inmemory=providers.Object(None),
+        redis=redis_side,
+    )
+    presence_registry = providers.Singleton(presence_registry_for, core, shared_redis)
     ws_tickets = providers.Singleton(build_ticket_book, settings, ephemeral, tokens)
     ws_gateway = providers.Singleton(
         build_websocket_gateway,
@@ -243,20 +292,12 @@ class Container(containers.DeclarativeContainer):
         metrics=metrics,
     )
 
-    redis_client = providers.Resource(
-        redis_client_resource,
-        settings.provided.redis.addr,
-        password=settings.provided.redis.password,
-        db=settings.provided.redis.db,
-        pool_size=settings.provided.redis.pool_size,
-        timeout=REDIS_TIMEOUT,
-    )
-
     health = providers.Singleton(
         build_health_registry,
         settings=settings,
         mongo_client=mongo_client.provider,
-        redis_client=redis_client.provider,
+        redis_side=redis_side.provider,
+        identity=identity,
         mongo_database=mongo_database.provider,
     )
 

@@ -46,6 +46,8 @@ from flowra_entrypoints.http.problems import (
     handle_service_unavailable,
     handle_unexpected,
 )
+from flowra_entrypoints.identity import IdentitySide
+from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.worker.jobs import build_jobs
 from flowra_entrypoints.worker.runner import JobRunner
@@ -111,6 +113,11 @@ def create_litestar(container: Container) -> Litestar:
         app.state.core = core
         app.state.ws_gateway = gateway
         await core.users.ensure_bot()
+        identity: IdentitySide = container.identity()
+        await identity.start()
+        shared: RedisSide | None = container.shared_redis()
+        if shared is not None:
+            await shared.start(gateway.presence_changed)
         gateway.start()
         jobs = await embedded_worker(container, core) if settings.worker.embedded else None
         try:
@@ -120,6 +127,9 @@ def create_litestar(container: Container) -> Litestar:
             await gateway.stop()  # WebSockets close with 1001 (operations.md §10)
             if jobs is not None:
                 await jobs.stop()
+            if shared is not None:
+                await shared.stop()
+            await container.http_client().aclose()
             # dependency-injector returns an awaitable only when async resources were opened.
             closing = container.shutdown_resources()
             if closing is not None:
