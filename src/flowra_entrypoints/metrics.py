@@ -92,6 +92,13 @@ class Metrics:
             "flowra_projection_lag_events", "Committed events not yet projected", registry=r
         )
 
+        self.user_sync_runs = Counter(
+            "flowra_user_sync_runs_total",
+            "Identity-provider user sync runs",
+            ["outcome"],
+            registry=r,
+        )
+
     def observe_http(self, method: str, route: str, status: int, seconds: float) -> None:
         self.http_requests.labels(method, route, str(status)).inc()
         self.http_duration.labels(method, route).observe(seconds)

@@ -7,6 +7,7 @@ consumer group, which the core subscribes when it is built.
 
 from __future__ import annotations
 
+import httpx
 from loguru import logger
 
 from flowra_core.app.core import FlowraCore
@@ -14,12 +15,15 @@ from flowra_core.app.relay import STUCK_AFTER_ATTEMPTS
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.worker.runner import Job
+from flowra_entrypoints.worker.user_sync_job import build_user_sync_job
 
 RELAY = "relay"
 CATCHUP = "catchup"
 
 
-def build_jobs(core: FlowraCore, settings: Settings, metrics: Metrics) -> list[Job]:
+def build_jobs(
+    core: FlowraCore, settings: Settings, metrics: Metrics, http_client: httpx.AsyncClient
+) -> list[Job]:
     relay = core.relay(batch_size=settings.worker.relay_batch_size)
     catchup = core.catchup(batch_size=settings.worker.relay_batch_size)
     log = logger.bind(logger="worker.relay", job=RELAY)
@@ -44,10 +48,19 @@ def build_jobs(core: FlowraCore, settings: Settings, metrics: Metrics) -> list[J
                 "projections caught up", commits=confirmed
             )
 
-    return [
+    jobs = [
         Job(RELAY, settings.worker.relay_interval, run_relay),
         Job(CATCHUP, settings.worker.catchup_interval, run_catchup),
     ]
+    user_sync = build_user_sync_job(
+        core,
+        settings,
+        http_client,
+        record_run=lambda outcome: metrics.user_sync_runs.labels(outcome).inc(),
+    )
+    if user_sync is not None:
+        jobs.append(user_sync)
+    return jobs
 
 
 async def _record_backlog(core: FlowraCore, metrics: Metrics) -> None:

@@ -13,8 +13,9 @@ from loguru import logger
 from flowra_entrypoints.cli import EXIT_CONFIG_ERROR, refuse, start_process
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.worker.jobs import CATCHUP, RELAY
+from flowra_entrypoints.worker.user_sync_job import USER_SYNC
 
-KNOWN_JOBS = (RELAY, CATCHUP)
+KNOWN_JOBS = (RELAY, CATCHUP, USER_SYNC)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

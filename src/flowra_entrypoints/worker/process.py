@@ -8,19 +8,23 @@ import contextlib
 import inspect
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
+import httpx
 import uvicorn
 from litestar import Litestar, Response, get
 from litestar.datastructures import State
 from loguru import logger
 
 from flowra_core.app.core import FlowraCore
+from flowra_core.ports.live import PresenceStatus
 from flowra_core.ports.locks import LeaseLocks
 from flowra_entrypoints.cli import EXIT_RUNTIME_FAILURE
 from flowra_entrypoints.container import Container, build_container
 from flowra_entrypoints.health import HealthRegistry
 from flowra_entrypoints.metrics import Metrics
+from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.worker.jobs import build_jobs
 from flowra_entrypoints.worker.runner import JobRunner
@@ -60,6 +64,10 @@ class _ListenerServer(uvicorn.Server):
         yield
 
 
+async def _no_presence_pushes(user_id: str, status: PresenceStatus, at: datetime) -> None:
+    """A worker has no WebSocket connections to tell about presence changes."""
+
+
 class WorkerProcess:
     def __init__(
         self, settings: Settings, job_names: list[str], explicit_keys: frozenset[str], *, owner: str
@@ -94,8 +102,25 @@ class WorkerProcess:
         core: FlowraCore = await resolved(container.core())
         locks: LeaseLocks = await resolved(container.locks())
         metrics: Metrics = container.metrics()
+        # With Redis the bus consumes the `dispatch` group (notifications) in this process.
+        shared: RedisSide | None = container.shared_redis()
+        if shared is not None:
+            await shared.start(_no_presence_pushes)
+        try:
+            await self._serve(container, core, locks, metrics)
+        finally:
+            if shared is not None:
+                await shared.stop()
+            await container.http_client().aclose()
+
+    async def _serve(
+        self, container: Container, core: FlowraCore, locks: LeaseLocks, metrics: Metrics
+    ) -> None:
+        http_client: httpx.AsyncClient = container.http_client()
         jobs = [
-            job for job in build_jobs(core, self._settings, metrics) if job.name in self._job_names
+            job
+            for job in build_jobs(core, self._settings, metrics, http_client)
+            if job.name in self._job_names
         ]
         self._runner = JobRunner(jobs, locks, self._owner)
         tasks = [asyncio.create_task(self._runner.run(), name="jobs")]
