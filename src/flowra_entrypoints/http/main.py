@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import os
 import socket
-import sys
 from collections.abc import Sequence
 from types import FrameType
 
@@ -14,12 +13,10 @@ import uvicorn
 from litestar.datastructures import State
 from loguru import logger
 
-from flowra_adapters.mongo.migrations import LockHeldError, LockLostError, MigrationError
-from flowra_core.domain.errors import FlowraError
-from flowra_entrypoints.cli import EXIT_MIGRATIONS_PENDING, EXIT_RUNTIME_FAILURE, start_process
+from flowra_entrypoints.cli import EXIT_RUNTIME_FAILURE, start_process
 from flowra_entrypoints.container import build_container
 from flowra_entrypoints.http.app import create_app
-from flowra_entrypoints.migrator.startup import MigrationsPendingError, prepare_database
+from flowra_entrypoints.migrator.startup import require_current_schema
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.ws.gateway import WebSocketGateway
 from flowra_entrypoints.ws.server_options import websocket_server_options
@@ -105,24 +102,6 @@ async def _run(server: FlowraServer, *, remind: bool) -> None:
             reminder.cancel()
 
 
-def prepare_storage(settings: Settings, *, migrate: bool) -> None:
-    """With the mongo backend: apply the pending migrations (`--migrate`), or exit 3 while any
-    is pending (operations.md §1); exit 1 when the database cannot be checked."""
-    if settings.storage.backend != "mongo":
-        return
-    log = logger.bind(logger="app")
-    try:
-        applied = asyncio.run(prepare_database(settings.mongodb, migrate=migrate))
-    except MigrationsPendingError as error:
-        print(f"flowra-api: {error}", file=sys.stderr)  # noqa: T201
-        sys.exit(EXIT_MIGRATIONS_PENDING)
-    except (MigrationError, LockHeldError, LockLostError, FlowraError) as error:
-        print(f"flowra-api: cannot start: {error}", file=sys.stderr)  # noqa: T201
-        sys.exit(EXIT_RUNTIME_FAILURE)
-    for step in applied:
-        log.info("applied migration", migration=step.migration.label, ms=step.duration_ms)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     loaded = start_process(args.config, "app")
@@ -140,5 +119,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         unified_mode=settings.worker.embedded,
         config=loaded.source,
     )
-    prepare_storage(settings, migrate=args.migrate)
+    require_current_schema(settings, migrate=args.migrate, process="flowra-api")
     serve(settings, loaded.explicit_keys)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from loguru import logger
 
 from flowra_entrypoints.cli import EXIT_CONFIG_ERROR, refuse, start_process
+from flowra_entrypoints.migrator.startup import require_current_schema
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.worker.jobs import CATCHUP, RELAY
 from flowra_entrypoints.worker.user_sync_job import USER_SYNC
@@ -58,5 +59,6 @@ def main(argv: Sequence[str] | None = None) -> None:
             EXIT_CONFIG_ERROR,
         )
     jobs = selected_jobs(args.jobs)
+    require_current_schema(settings, migrate=False, process="flowra-worker")
     logger.bind(logger="worker").info("starting flowra-worker", jobs=jobs, env=settings.env)
     asyncio.run(run(settings, jobs, loaded.explicit_keys))
