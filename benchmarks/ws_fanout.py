@@ -10,49 +10,36 @@ loopback port, drives it from client processes, and prints:
 
 Clients and server share this machine's CPUs, so latency includes their contention. Not a test:
 it never fails on speed and is not run in CI. Every wait is bounded and the server is stopped
-whatever happens. Run: `.venv/bin/python benchmarks/ws_fanout.py [--subscribers N] [--idle M]`.
+whatever happens. Run from the repository root:
+`.venv/bin/python -m benchmarks.ws_fanout [--subscribers N] [--idle M]`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import httpx
-from websockets.asyncio.client import ClientConnection, connect
+from benchmarks.ws_fanout_clients import (
+    ClientGroup,
+    Job,
+    free_port,
+    marked,
+    percentile,
+    raise_open_files_limit,
+)
 
-CLIENT_PROCESSES = 2
-CONNECT_BATCH = 100
 MESSAGES = 20
-MESSAGE_GAP_SECONDS = 0.25  # pacing between posts; each fan-out finishes well within it
-PHASE_TIMEOUT_SECONDS = 180.0
-MARKER = "bench-"
-
-
-@dataclass(frozen=True)
-class Job:
-    """What one client process does: open `count` connections, subscribe them to `chat_id` when
-    given, and (with `messages`) time that many message.created frames on each."""
-
-    ws_url: str
-    token: str
-    count: int
-    chat_id: str | None
-    messages: int
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 # --- the server ---------------------------------------------------------------------------------
@@ -82,22 +69,16 @@ def serve(port: int) -> None:
     uvicorn.Server(config).run()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def start_server(port: int, workdir: str) -> subprocess.Popen[bytes]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("FLOWRA_")}
     env.update(
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
         FLOWRA_LOG_LEVEL="error",
         FLOWRA_WEBSOCKET_MAX_CONNECTIONS_PER_USER="100000",
         FLOWRA_WEBSOCKET_SEND_QUEUE_SIZE="256",
     )
     return subprocess.Popen(  # noqa: S603 - this very script, with our own arguments
-        [sys.executable, __file__, "--serve", str(port)],
+        [sys.executable, "-m", "benchmarks.ws_fanout", "--serve", str(port)],
         cwd=workdir,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -133,87 +114,6 @@ async def wait_until_serving(http: httpx.AsyncClient) -> None:
             await asyncio.sleep(0.1)
 
 
-# --- client processes ---------------------------------------------------------------------------
-
-
-def client_process(job: Job, pipe: Connection) -> None:
-    asyncio.run(run_clients(job, pipe))
-
-
-async def open_connection(job: Job) -> ClientConnection:
-    ws = await connect(
-        job.ws_url,
-        additional_headers={"Authorization": f"Bearer {job.token}"},
-        open_timeout=60,
-        max_queue=None,
-    )
-    await ws.recv()  # connected
-    if job.chat_id is not None:
-        await ws.send(f'{{"type":"subscribe","chat_id":"{job.chat_id}"}}')
-        while '"ack"' not in str(await ws.recv()):
-            pass
-    return ws
-
-
-async def receipts(ws: ClientConnection, wanted: int) -> list[tuple[int, float]]:
-    """(message number, receipt time) of the next `wanted` benchmark messages."""
-    found: list[tuple[int, float]] = []
-    while len(found) < wanted:
-        text = str(await ws.recv())
-        at = time.perf_counter()
-        start = text.find(MARKER)
-        if start >= 0 and '"message.created"' in text:
-            end = text.index('"', start)
-            found.append((int(text[start + len(MARKER) : end]), at))
-    return found
-
-
-async def run_clients(job: Job, pipe: Connection) -> None:
-    sockets: list[ClientConnection] = []
-    try:
-        async with asyncio.timeout(PHASE_TIMEOUT_SECONDS):
-            for first in range(0, job.count, CONNECT_BATCH):
-                batch = min(CONNECT_BATCH, job.count - first)
-                sockets += await asyncio.gather(*(open_connection(job) for _ in range(batch)))
-            pipe.send("ready")
-            results = await asyncio.gather(*(receipts(ws, job.messages) for ws in sockets))
-        pipe.send([item for result in results for item in result])
-        if job.messages == 0:
-            await asyncio.get_running_loop().run_in_executor(None, pipe.recv)  # "close"
-    finally:
-        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
-
-
-def spawn_clients(job: Job, total: int) -> list[tuple[BaseProcess, Connection]]:
-    context = multiprocessing.get_context("spawn")
-    started: list[tuple[BaseProcess, Connection]] = []
-    share, extra = divmod(total, CLIENT_PROCESSES)
-    for index in range(CLIENT_PROCESSES):
-        count = share + (1 if index < extra else 0)
-        mine, theirs = context.Pipe()
-        process = context.Process(
-            target=client_process,
-            args=(Job(job.ws_url, job.token, count, job.chat_id, job.messages), theirs),
-            daemon=True,
-        )
-        process.start()
-        started.append((process, mine))
-    return started
-
-
-def receive(pipe: Connection, timeout: float) -> object:
-    if not pipe.poll(timeout):
-        raise TimeoutError("a client process did not answer in time")
-    return pipe.recv()
-
-
-def finish(clients: Sequence[tuple[BaseProcess, Connection]]) -> None:
-    for process, _pipe in clients:
-        process.join(timeout=30)
-        if process.is_alive():
-            process.terminate()
-
-
 # --- the two measurements -----------------------------------------------------------------------
 
 
@@ -232,52 +132,31 @@ async def fan_out(http: httpx.AsyncClient, ws_url: str, subscribers: int) -> lis
     member = await http.post(f"{base}/members", json={"username": "reader"}, headers=auth)
     member.raise_for_status()
     chat = (await http.post(f"{base}/chats", json={"title": "Fan-out"}, headers=auth)).json()
-    clients = spawn_clients(Job(ws_url, reader, 0, chat["id"], MESSAGES), subscribers)
-    try:
-        for _process, pipe in clients:
-            receive(pipe, PHASE_TIMEOUT_SECONDS)
+    with ClientGroup(Job((ws_url,), reader, 0, chat["id"], MESSAGES), subscribers) as clients:
+        await clients.ready()
         sent_at: dict[int, float] = {}
         for number in range(MESSAGES):
-            sent_at[number] = time.perf_counter()
-            body = {"content": f"{MARKER}{number}"}
+            sent_at[number] = time.monotonic()
+            body = {"content": marked(number)}
             posted = await http.post(f"{base}/chats/{chat['id']}/messages", json=body, headers=auth)
             posted.raise_for_status()
-            await asyncio.sleep(MESSAGE_GAP_SECONDS)
-        latencies: list[float] = []
-        for _process, pipe in clients:
-            receipts_of = receive(pipe, PHASE_TIMEOUT_SECONDS)
-            assert isinstance(receipts_of, list)
-            latencies += [at - sent_at[number] for number, at in receipts_of]
-        return latencies
-    finally:
-        finish(clients)
+            await clients.delivered(number)  # one fan-out at a time
+        return [at - sent_at[number] for _url, number, at in await clients.receipts()]
 
 
 async def idle_rss(http: httpx.AsyncClient, ws_url: str, pid: int, count: int) -> float:
     token = await token_for(http, "idler")
     before = rss_bytes(pid)
-    clients = spawn_clients(Job(ws_url, token, 0, None, 0), count)
-    try:
-        for _process, pipe in clients:
-            receive(pipe, PHASE_TIMEOUT_SECONDS)
-        for _process, pipe in clients:
-            receive(pipe, PHASE_TIMEOUT_SECONDS)  # the (empty) results: all are open and idle
+    with ClientGroup(Job((ws_url,), token, 0, None, 0), count) as clients:
+        await clients.ready()  # all are open and idle
         after = rss_bytes(pid)
         gauge = await http.get("/metrics")
         assert f"flowra_websocket_connections {float(count)}" in gauge.text
-        for _process, pipe in clients:
-            pipe.send("close")
         return (after - before) / count
-    finally:
-        finish(clients)
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 async def main(subscribers: int, idle: int) -> None:
+    raise_open_files_limit(max(subscribers, idle) + 1024)  # the server holds every connection
     port = free_port()
     with tempfile.TemporaryDirectory() as workdir:
         server = start_server(port, workdir)
