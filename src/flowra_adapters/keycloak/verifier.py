@@ -5,17 +5,22 @@ JWKS whose algorithm matches; the signature; `iss`; `typ` = Bearer; the audience
 (`exp`, `nbf`, `iat`, with leeway, against the injected clock); the identity claims. Only a
 token that passed every other check is reported as expired (TOKEN_EXPIRED); anything else is
 UNAUTHENTICATED.
+
+A token that passed is remembered for a while (VerifiedTokens: until its `exp`, at most 60 s)
+and not checked again on its next requests; the memory is cleared whenever a JWKS fetch no
+longer lists a key it listed before, so a key rotated out stops being honoured at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
 import jwt
 
-from flowra_adapters.keycloak.jwks import ALLOWED_ALGORITHMS, JwksCache, JwksSource
+from flowra_adapters.keycloak.jwks import ALLOWED_ALGORITHMS, JwksCache, JwksSource, signing_keys
+from flowra_adapters.verified_tokens import VerifiedToken, VerifiedTokens
 from flowra_core.domain.errors import DomainError, ErrorCode
 from flowra_core.domain.user import UserSource
 from flowra_core.ports.clock import Clock
@@ -40,6 +45,25 @@ def _invalid(reason: str) -> DomainError:
     return DomainError(ErrorCode.UNAUTHENTICATED, f"The access token is not valid: {reason}")
 
 
+class _KeyRemovalWatch:
+    """A JwksSource that passes the JWK Set through and calls `on_removal` when a fetch no
+    longer lists a signing key the previous successful fetch listed."""
+
+    def __init__(self, source: JwksSource, on_removal: Callable[[], None]) -> None:
+        self._source = source
+        self._on_removal = on_removal
+        self._kids: frozenset[str] = frozenset()
+
+    async def fetch(self) -> Mapping[str, Any]:
+        document = await self._source.fetch()
+        # A document that is no JWK Set raises here just as it would in JwksCache.
+        kids = frozenset(signing_keys(document))
+        if self._kids - kids:
+            self._on_removal()
+        self._kids = kids
+        return document
+
+
 class KeycloakTokenVerifier:
     def __init__(
         self,
@@ -51,8 +75,11 @@ class KeycloakTokenVerifier:
         refresh_interval: float,
         clock: Clock,
         leeway: timedelta = LEEWAY,
+        verified_tokens: VerifiedTokens | None = None,
     ) -> None:
-        self._keys = JwksCache(jwks, refresh_interval=refresh_interval, clock=clock)
+        self._verified = VerifiedTokens(clock) if verified_tokens is None else verified_tokens
+        watched = _KeyRemovalWatch(jwks, on_removal=self._verified.clear)
+        self._keys = JwksCache(watched, refresh_interval=refresh_interval, clock=clock)
         self._issuer = issuer
         self._client_id = client_id
         self._audience = audience
@@ -69,10 +96,19 @@ class KeycloakTokenVerifier:
         await self._keys.refresh()
 
     async def verify(self, token: str) -> IdentityClaims:
+        identity = self._verified.get(token)
+        if identity is None:
+            verified = await self.verify_uncached(token)
+            self._verified.remember(token, verified)
+            identity = verified.identity
+        return identity
+
+    async def verify_uncached(self, token: str) -> VerifiedToken:
+        """Every check, whatever was verified before; raises as `verify` does."""
         payload = await self._verified_payload(token)
         self._check_type_and_audience(payload)
-        self._check_times(payload)
-        return _identity(payload)
+        expires_at = self._check_times(payload)
+        return VerifiedToken(identity=_identity(payload), expires_at=expires_at)
 
     async def _verified_payload(self, token: str) -> dict[str, Any]:
         try:
@@ -115,7 +151,8 @@ class KeycloakTokenVerifier:
         elif payload.get("azp") != self._client_id and self._client_id not in audiences:
             raise _invalid("issued for another client")
 
-    def _check_times(self, payload: Mapping[str, Any]) -> None:
+    def _check_times(self, payload: Mapping[str, Any]) -> float:
+        """The token's `exp`, once the times are fine."""
         now = self._clock.now().timestamp()
         expires_at = _timestamp(payload, "exp")
         not_before = _timestamp(payload, "nbf")
@@ -124,8 +161,11 @@ class KeycloakTokenVerifier:
             raise _invalid("not valid yet")
         if issued_at is not None and issued_at > now + self._leeway:
             raise _invalid("issued in the future")
-        if expires_at is not None and expires_at <= now - self._leeway:
+        if expires_at is None:  # `exp` is required by the decoding above
+            raise _invalid("no `exp`")
+        if expires_at <= now - self._leeway:
             raise DomainError(ErrorCode.TOKEN_EXPIRED, "The access token has expired")
+        return expires_at
 
 
 def _audiences(claim: object) -> list[str]:

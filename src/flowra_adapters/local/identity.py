@@ -2,7 +2,8 @@
 
 Access tokens are JWTs signed with `auth.jwt_secret` (iss `flowra-local`, aud `flowra`);
 refresh tokens are opaque random strings kept in an EphemeralStore, rotated on every use
-and revocable. Refused in production by the settings.
+and revocable. A verified access token is remembered (VerifiedTokens: until its `exp`, at most
+60 s) rather than checked again on every request. Refused in production by the settings.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import timedelta
 import jwt
 import msgspec
 
+from flowra_adapters.verified_tokens import VerifiedToken, VerifiedTokens
 from flowra_core.domain.errors import DomainError, ErrorCode, ValidationFailed
 from flowra_core.domain.user import UserSource
 from flowra_core.domain.user.rules import display_name_error, email_error, username_error
@@ -63,8 +65,10 @@ class LocalIdentityProvider:
         clock: Clock,
         tokens: SecretTokens,
         store: EphemeralStore,
+        verified_tokens: VerifiedTokens | None = None,
     ) -> None:
         self._secret = secret
+        self._verified = VerifiedTokens(clock) if verified_tokens is None else verified_tokens
         self._access_ttl = access_ttl
         self._refresh_ttl = refresh_ttl
         self._clock = clock
@@ -144,6 +148,15 @@ class LocalIdentityProvider:
         await self._store.delete(_refresh_key(refresh_token))
 
     async def verify(self, token: str) -> IdentityClaims:
+        identity = self._verified.get(token)
+        if identity is None:
+            verified = self.verify_uncached(token)
+            self._verified.remember(token, verified)
+            identity = verified.identity
+        return identity
+
+    def verify_uncached(self, token: str) -> VerifiedToken:
+        """Every check, whatever was verified before; raises as `verify` does."""
         try:
             payload = jwt.decode(
                 token,
@@ -162,7 +175,7 @@ class LocalIdentityProvider:
         if not isinstance(username, str) or payload["sub"] != external_id_for(username):
             raise DomainError(ErrorCode.UNAUTHENTICATED, "The access token is not valid")
         roles = (payload.get("realm_access") or {}).get("roles") or []
-        return IdentityClaims(
+        identity = IdentityClaims(
             external_id=payload["sub"],
             username=username,
             email=payload.get("email"),
@@ -170,3 +183,5 @@ class LocalIdentityProvider:
             is_system_admin=ADMIN_ROLE in roles,
             source=UserSource.DEV,
         )
+        # pyjwt checked that `exp` is present and a number.
+        return VerifiedToken(identity=identity, expires_at=float(payload["exp"]))

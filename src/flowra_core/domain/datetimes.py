@@ -1,8 +1,9 @@
 """Date and timestamp conventions (README "Global conventions", tags.md `#due`, http-api.md dates).
 
 - `parse_due_date` reads user input: `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM`, `YYYY-MM-DDTHH:MM:SS`, or
-  RFC 3339 with an offset (`Z` or `±HH:MM`, optional fractional seconds). Strict: zero-padded
-  fields, no surrounding or inner spaces. `T`/`Z` may be lowercase, as RFC 3339 §5.6 allows.
+  RFC 3339 with an offset (`Z` or `±HH:MM`, optional fractional seconds, truncated to
+  milliseconds as BSON stores them). Strict: zero-padded fields, no surrounding or inner
+  spaces. `T`/`Z` may be lowercase, as RFC 3339 §5.6 allows.
   A fraction is only accepted together with an offset (it is part of the RFC 3339 form only),
   and `HH:MM` with an offset is rejected (RFC 3339 requires seconds). Leap second `:60` is rejected.
 - `format_timestamp` / `parse_timestamp` are the project-wide timestamp form
@@ -41,13 +42,19 @@ def parse_due_date(text: str) -> datetime:
             int(fields["hour"] or 0),
             int(fields["minute"] or 0),
             int(fields["second"] or 0),
-            int(fraction[:6].ljust(6, "0")),  # sub-microsecond digits are truncated
+            _milliseconds_as_microseconds(fraction),
             tzinfo=_offset(fields["sign"], fields["offset_hour"], fields["offset_minute"]),
         )
         return local.astimezone(UTC)
     # Out-of-range fields, or a UTC value past year 1..9999 (e.g. 9999-12-31T23:59:59-01:00).
     except (ValueError, OverflowError) as error:
         raise ValueError(f"not a valid date: {text!r}") from error
+
+
+def _milliseconds_as_microseconds(fraction: str) -> int:
+    # Truncated to milliseconds, the precision BSON dates keep: a due date then reads back
+    # from MongoDB exactly as the domain holds it in memory.
+    return int(fraction[:3].ljust(3, "0")) * 1000
 
 
 def _offset(sign: str | None, hours: str | None, minutes: str | None) -> timezone:

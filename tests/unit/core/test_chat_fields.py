@@ -346,6 +346,15 @@ def test_due_date_set_changed_and_removed() -> None:
     assert remove_due_date(make_chat(), actor_id=ALICE, now=T1) == []
 
 
+def test_due_date_is_kept_to_the_millisecond_as_mongodb_stores_it() -> None:
+    events = set_due_date(make_chat(), "2026-03-01T09:05:07.123987Z", actor_id=ALICE, now=T1)
+    chat = then(make_chat(), events)
+
+    assert chat.due_date == datetime(2026, 3, 1, 9, 5, 7, 123_000, tzinfo=UTC)
+    # What a reload from MongoDB gives back is the same due date: setting it again is a no-op.
+    assert set_due_date(chat, "2026-03-01T09:05:07.123Z", actor_id=ALICE, now=T1) == []
+
+
 @pytest.mark.parametrize("text", ["tomorrow", "2026-02-30", "01/03/2026", ""])
 def test_badly_formatted_due_date_is_a_field_error(text: str) -> None:
     with pytest.raises(ValidationFailed) as failure:

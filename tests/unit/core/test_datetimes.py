@@ -32,7 +32,8 @@ ACCEPTED_DUE_DATES: list[tuple[str, datetime]] = [
     ("2026-03-01T14:30:15-00:00", utc(2026, 3, 1, 14, 30, 15)),
     ("2026-03-01T14:30:15.5Z", utc(2026, 3, 1, 14, 30, 15, 500_000)),
     ("2026-03-01T14:30:15.123Z", utc(2026, 3, 1, 14, 30, 15, 123_000)),
-    ("2026-03-01T14:30:15.123456789+00:00", utc(2026, 3, 1, 14, 30, 15, 123_456)),
+    ("2026-03-01T14:30:15.123456789+00:00", utc(2026, 3, 1, 14, 30, 15, 123_000)),
+    ("2026-03-01T14:30:15.999999Z", utc(2026, 3, 1, 14, 30, 15, 999_000)),
     ("2024-02-29", utc(2024, 2, 29)),
     ("2026-12-31T23:59:59+23:59", utc(2026, 12, 31, 0, 0, 59)),
 ]
@@ -88,6 +89,13 @@ REJECTED_DUE_DATES = [
 def test_parse_due_date_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="date"):
         parse_due_date(text)
+
+
+@given(st.integers(min_value=0, max_value=999_999))
+def test_parse_due_date_keeps_milliseconds_as_bson_dates_do(microseconds: int) -> None:
+    parsed = parse_due_date(f"2026-03-01T14:30:15.{microseconds:06d}Z")
+
+    assert parsed.microsecond == microseconds // 1000 * 1000
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,10 @@ local identity provider, uploads in a temporary directory).
 - `workspace_id`: "Acme", owned by `olga`, with `adam` (admin), `max` and `mia` (members).
   `zed` is logged in but belongs to no workspace; `other_workspace_id` is "Globex" of `otto`.
 - `make_chat(creator, ...)` creates a chat through `POST W/chats` and returns its id.
+- `chat_id` / `private_chat_id`: olga's public / private discussion with max; `task_id`: max's
+  public task "Fix login" with mia.
+
+Shared helpers that are not fixtures (URLs, answer checks) are in http_kit.py.
 
 With `FLOWRA_TEST_STORAGE=mongo` every app is built on `storage.backend: mongo` instead, each on
 a fresh, migrated database of the server at `FLOWRA_TEST_MONGODB_URI` (dropped afterwards):
@@ -250,3 +254,21 @@ def make_chat(
         return chat_id
 
     return create
+
+
+@pytest.fixture
+async def chat_id(make_chat: Callable[..., Awaitable[str]]) -> str:
+    """olga's public discussion "Launch" with max."""
+    return await make_chat("olga", participants=["max"])
+
+
+@pytest.fixture
+async def private_chat_id(make_chat: Callable[..., Awaitable[str]]) -> str:
+    """olga's private discussion "Secret" with max."""
+    return await make_chat("olga", participants=["max"], is_public=False, title="Secret")
+
+
+@pytest.fixture
+async def task_id(make_chat: Callable[..., Awaitable[str]]) -> str:
+    """max's public task "Fix login" with mia."""
+    return await make_chat("max", participants=["mia"], type="task", title="Fix login")

@@ -30,9 +30,10 @@ from flowra_entrypoints.container import build_container
 from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.settings import load_settings
 
+from .http_kit import API
+
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-API = "/api/v1"
 MEMBERS: Final = [
     ("adam", "admin"),
     *((name, "member") for name in ("cara", "max", "pia", "mia", "tina")),

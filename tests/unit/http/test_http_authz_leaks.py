@@ -11,17 +11,13 @@ blind.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 import httpx
 import pytest
 
-Headers = dict[str, str]
-Login = Callable[[str], Awaitable[Headers]]
-MakeChat = Callable[..., Awaitable[str]]
-
-API = "/api/v1"
+from .http_kit import API, Headers, Login, MakeChat
 
 
 @dataclass(frozen=True)

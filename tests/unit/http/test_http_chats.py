@@ -7,42 +7,23 @@ Globex is otto's. Who may call what is in test_http_authorization_matrix.py.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 
-Headers = dict[str, str]
-Login = Callable[[str], Awaitable[Headers]]
-MakeChat = Callable[..., Awaitable[str]]
+from .http_kit import (
+    API,
+    SUMMARY_FIELDS,
+    Login,
+    MakeChat,
+    assert_problem,
+    case_id,
+    chats_url,
+    ok,
+    titles,
+)
 
-API = "/api/v1"
-SUMMARY_FIELDS = {
-    "id",
-    "workspace_id",
-    "type",
-    "title",
-    "is_public",
-    "created_by",
-    "created_at",
-    "updated_at",
-    "last_message_at",
-    "participant_count",
-    "my_role",
-    "status",
-    "category",
-    "priority",
-    "severity",
-    "assignee_id",
-    "assignee",
-    "due_date",
-    "is_overdue",
-    "version",
-    "unread_count",
-    "last_read_message_id",
-    "mention_count",
-}
 CHAT_FIELDS = SUMMARY_FIELDS | {
     "previous_status",
     "description",
@@ -51,39 +32,6 @@ CHAT_FIELDS = SUMMARY_FIELDS | {
     "permissions",
 }
 UNKNOWN_ID = "0b7e4a8e-0000-4000-8000-000000000000"
-
-
-def case_id(*values: object) -> str:
-    """A short readable name for one case of a table."""
-    return " ".join(repr(value)[:48] for value in values)
-
-
-def assert_problem(
-    response: httpx.Response, status: int, code: str, field: str | None = None
-) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
-    assert problem["code"] == code
-    if field is not None:
-        assert field in [error["field"] for error in problem["errors"]], problem
-
-
-async def ok(response: Awaitable[httpx.Response]) -> Any:
-    answered = await response
-    assert answered.is_success, answered.text
-    return answered.json() if answered.content else None
-
-
-def chats_url(workspace_id: str) -> str:
-    return f"{API}/workspaces/{workspace_id}/chats"
-
-
-async def titles(
-    client: httpx.AsyncClient, headers: Headers, workspace_id: str, **params: Any
-) -> list[str]:
-    listed = await ok(client.get(chats_url(workspace_id), params=params, headers=headers))
-    return [chat["title"] for chat in listed["items"]]
 
 
 class TestCreateDiscussion:

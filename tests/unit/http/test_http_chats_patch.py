@@ -8,8 +8,6 @@ with mia. Who may call what is in test_http_authorization_matrix.py.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -17,50 +15,16 @@ import pytest
 
 from flowra_core.testing.clock import FixedClock
 
-Headers = dict[str, str]
-Login = Callable[[str], Awaitable[Headers]]
-MakeChat = Callable[..., Awaitable[str]]
-
-API = "/api/v1"
-# Far enough apart that REST change summaries are never merged (tags.md §6: < 2 s).
-APART = timedelta(seconds=5)
-
-
-def case_id(*values: object) -> str:
-    """A short readable name for one case of a table."""
-    return " ".join(repr(value)[:48] for value in values)
-
-
-def assert_problem(
-    response: httpx.Response, status: int, code: str, field: str | None = None
-) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
-    assert problem["code"] == code
-    if field is not None:
-        assert field in [error["field"] for error in problem["errors"]], problem
-
-
-async def ok(response: Awaitable[httpx.Response]) -> Any:
-    answered = await response
-    assert answered.is_success, answered.text
-    return answered.json() if answered.content else None
-
-
-def chat_url(workspace_id: str, chat_id: str) -> str:
-    return f"{API}/workspaces/{workspace_id}/chats/{chat_id}"
-
-
-async def summaries(client: httpx.AsyncClient, headers: Headers, url: str) -> list[str]:
-    """The chat's system messages, oldest first."""
-    listed = await ok(client.get(f"{url}/messages", params={"limit": 100}, headers=headers))
-    return [m["content"] for m in reversed(listed["items"]) if m["type"] == "system"]
-
-
-@pytest.fixture
-async def task_id(make_chat: MakeChat) -> str:
-    return await make_chat("max", participants=["mia"], type="task", title="Fix login")
+from .http_kit import (
+    APART,
+    Login,
+    MakeChat,
+    assert_problem,
+    case_id,
+    chat_url,
+    ok,
+    summaries,
+)
 
 
 @pytest.fixture

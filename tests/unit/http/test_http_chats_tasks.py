@@ -17,7 +17,6 @@ plus the discussion "Talk". Delta's description says "the needle".
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -26,34 +25,7 @@ import pytest
 
 from flowra_core.testing.clock import FixedClock
 
-Headers = dict[str, str]
-Login = Callable[[str], Awaitable[Headers]]
-MakeChat = Callable[..., Awaitable[str]]
-
-API = "/api/v1"
-STEP = timedelta(seconds=1)
-
-
-def case_id(*values: object) -> str:
-    """A short readable name for one case of a table."""
-    return " ".join(repr(value)[:48] for value in values)
-
-
-def assert_problem(
-    response: httpx.Response, status: int, code: str, field: str | None = None
-) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
-    assert problem["code"] == code
-    if field is not None:
-        assert field in [error["field"] for error in problem["errors"]], problem
-
-
-async def ok(response: Awaitable[httpx.Response]) -> Any:
-    answered = await response
-    assert answered.is_success, answered.text
-    return answered.json() if answered.content else None
+from .http_kit import API, STEP, Headers, Login, MakeChat, assert_problem, case_id, ok
 
 
 @pytest.fixture

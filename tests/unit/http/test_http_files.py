@@ -9,7 +9,7 @@ Acme is owned by olga; adam is an admin, max and mia are members, zed belongs to
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,7 @@ import pytest
 from flowra_entrypoints.container import build_container
 from flowra_entrypoints.settings import load_settings
 
-Headers = dict[str, str]
-Login = Callable[[str], Awaitable[Headers]]
-MakeChat = Callable[..., Awaitable[str]]
+from .http_kit import Headers, Login, assert_problem
 
 MAX_SIZE = 2048
 MULTIPART_OVERHEAD = 64 * 1024
@@ -47,16 +45,6 @@ def uploads_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def app_config(uploads_dir: Path) -> str:
     return f"uploads:\n  dir: {uploads_dir}\n  max_size: {MAX_SIZE}\n"
-
-
-@pytest.fixture
-async def chat_id(make_chat: MakeChat) -> str:
-    return await make_chat("olga", participants=["max"])
-
-
-@pytest.fixture
-async def private_chat_id(make_chat: MakeChat) -> str:
-    return await make_chat("olga", participants=["max"], is_public=False, title="Secret")
 
 
 def files_url(workspace_id: str, chat_id: str) -> str:
@@ -89,17 +77,6 @@ async def uploaded(
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-def assert_problem(
-    response: httpx.Response, status: int, code: str, field: str | None = None
-) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
-    assert problem["code"] == code
-    if field is not None:
-        assert field in [error["field"] for error in problem["errors"]], problem
 
 
 class TestUpload:

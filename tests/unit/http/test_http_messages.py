@@ -7,8 +7,6 @@ write); `private_chat_id` is olga's private discussion with max.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,9 +14,7 @@ import pytest
 
 from flowra_core.testing.clock import FixedClock
 
-Headers = dict[str, str]
-Login = Callable[[str], Awaitable[Headers]]
-MakeChat = Callable[..., Awaitable[str]]
+from .http_kit import STEP, Headers, Login, MakeChat, assert_problem, messages_url, send
 
 MESSAGE_FIELDS = {
     "id",
@@ -41,30 +37,6 @@ MESSAGE_FIELDS = {
     "is_deleted",
     "deleted_at",
 }
-STEP = timedelta(seconds=1)
-
-
-def messages_url(workspace_id: str, chat_id: str) -> str:
-    return f"/api/v1/workspaces/{workspace_id}/chats/{chat_id}/messages"
-
-
-@pytest.fixture
-async def chat_id(make_chat: MakeChat) -> str:
-    return await make_chat("olga", participants=["max"])
-
-
-@pytest.fixture
-async def private_chat_id(make_chat: MakeChat) -> str:
-    return await make_chat("olga", participants=["max"], is_public=False, title="Secret")
-
-
-async def send(
-    client: httpx.AsyncClient, url: str, headers: Headers, content: str, **fields: Any
-) -> dict[str, Any]:
-    response = await client.post(url, json={"content": content, **fields}, headers=headers)
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def listed(client: httpx.AsyncClient, url: str, headers: Headers) -> list[dict[str, Any]]:
@@ -72,17 +44,6 @@ async def listed(client: httpx.AsyncClient, url: str, headers: Headers) -> list[
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
-
-
-def assert_problem(
-    response: httpx.Response, status: int, code: str, field: str | None = None
-) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
-    assert problem["code"] == code
-    if field is not None:
-        assert field in [error["field"] for error in problem["errors"]], problem
 
 
 class TestSend:

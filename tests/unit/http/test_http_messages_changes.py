@@ -6,8 +6,6 @@ Acme is owned by olga; adam is an admin, max and mia are members, zed belongs to
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -16,21 +14,9 @@ import pytest
 
 from flowra_core.testing.clock import FixedClock
 
-Headers = dict[str, str]
-Login = Callable[[str], Awaitable[Headers]]
-MakeChat = Callable[..., Awaitable[str]]
+from .http_kit import STEP, Headers, Login, MakeChat, assert_problem_code, chat_url, send
 
-STEP = timedelta(seconds=1)
 THUMBS_UP = "👍"
-
-
-def chat_url(workspace_id: str, chat_id: str) -> str:
-    return f"/api/v1/workspaces/{workspace_id}/chats/{chat_id}"
-
-
-@pytest.fixture
-async def chat_id(make_chat: MakeChat) -> str:
-    return await make_chat("olga", participants=["max"])
 
 
 @pytest.fixture
@@ -39,30 +25,11 @@ def url(workspace_id: str, chat_id: str) -> str:
     return chat_url(workspace_id, chat_id) + "/messages"
 
 
-async def send(
-    client: httpx.AsyncClient, url: str, headers: Headers, content: str, **fields: Any
-) -> dict[str, Any]:
-    response = await client.post(url, json={"content": content, **fields}, headers=headers)
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 async def fetch(client: httpx.AsyncClient, url: str, headers: Headers) -> dict[str, Any]:
     response = await client.get(url, headers=headers)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-def assert_problem(
-    response: httpx.Response, status: int, code: str, field: str | None = None
-) -> None:
-    assert response.status_code == status, response.text
-    problem = response.json()
-    assert problem["code"] == code
-    if field is not None:
-        assert field in [error["field"] for error in problem["errors"]], problem
 
 
 class TestEdit:
@@ -89,7 +56,7 @@ class TestEdit:
             response = await client.patch(
                 f"{url}/{message['id']}", json=body, headers=await login("olga")
             )
-            assert_problem(response, 403, "FORBIDDEN")
+            assert_problem_code(response, 403, "FORBIDDEN")
         assert (await fetch(client, f"{url}/{message['id']}", await login("max")))["content"] == (
             "Mine"
         )
@@ -116,7 +83,7 @@ class TestEdit:
         headers = await login("max")
         message = await send(client, url, headers, "Original")
         response = await client.patch(f"{url}/{message['id']}", json=body, headers=headers)
-        assert_problem(response, 422, "VALIDATION_ERROR", field)
+        assert_problem_code(response, 422, "VALIDATION_ERROR", field)
         assert (await fetch(client, f"{url}/{message['id']}", headers))["content"] == "Original"
 
     async def test_a_deleted_message_cannot_be_edited(
@@ -128,7 +95,7 @@ class TestEdit:
         response = await client.patch(
             f"{url}/{message['id']}", json={"content": "Back"}, headers=headers
         )
-        assert_problem(response, 410, "MESSAGE_DELETED")
+        assert_problem_code(response, 410, "MESSAGE_DELETED")
 
     async def test_an_unknown_message_is_not_found(
         self, client: httpx.AsyncClient, login: Login, url: str
@@ -136,7 +103,7 @@ class TestEdit:
         response = await client.patch(
             f"{url}/nope", json={"content": "x"}, headers=await login("max")
         )
-        assert_problem(response, 404, "MESSAGE_NOT_FOUND")
+        assert_problem_code(response, 404, "MESSAGE_NOT_FOUND")
 
 
 class TestDelete:
@@ -157,7 +124,7 @@ class TestDelete:
     ) -> None:
         message = await send(client, url, await login("olga"), "Keep me")
         response = await client.delete(f"{url}/{message['id']}", headers=await login("max"))
-        assert_problem(response, 403, "FORBIDDEN")
+        assert_problem_code(response, 403, "FORBIDDEN")
         assert not (await fetch(client, f"{url}/{message['id']}", await login("max")))["is_deleted"]
 
     async def test_deleting_twice_is_gone(
@@ -167,14 +134,14 @@ class TestDelete:
         message = await send(client, url, headers, "Once")
         await client.delete(f"{url}/{message['id']}", headers=headers)
         response = await client.delete(f"{url}/{message['id']}", headers=headers)
-        assert_problem(response, 410, "MESSAGE_DELETED")
+        assert_problem_code(response, 410, "MESSAGE_DELETED")
 
     async def test_a_non_member_does_not_see_the_workspace(
         self, client: httpx.AsyncClient, login: Login, url: str
     ) -> None:
         message = await send(client, url, await login("max"), "Hi")
         response = await client.delete(f"{url}/{message['id']}", headers=await login("zed"))
-        assert_problem(response, 404, "WORKSPACE_NOT_FOUND")
+        assert_problem_code(response, 404, "WORKSPACE_NOT_FOUND")
 
 
 class TestReplies:
@@ -202,7 +169,7 @@ class TestReplies:
         self, client: httpx.AsyncClient, login: Login, url: str
     ) -> None:
         response = await client.get(f"{url}/nope/replies", headers=await login("max"))
-        assert_problem(response, 404, "MESSAGE_NOT_FOUND")
+        assert_problem_code(response, 404, "MESSAGE_NOT_FOUND")
 
     async def test_a_bad_limit_is_422(
         self, client: httpx.AsyncClient, login: Login, url: str
@@ -212,7 +179,7 @@ class TestReplies:
         response = await client.get(
             f"{url}/{root['id']}/replies", params={"limit": "-1"}, headers=headers
         )
-        assert_problem(response, 422, "VALIDATION_ERROR", "limit")
+        assert_problem_code(response, 422, "VALIDATION_ERROR", "limit")
 
 
 class TestReactions:
@@ -265,7 +232,7 @@ class TestReactions:
         response = await client.put(
             f"{url}/{message['id']}/reactions/{quote(emoji)}", headers=headers
         )
-        assert_problem(response, 422, "VALIDATION_ERROR", "emoji")
+        assert_problem_code(response, 422, "VALIDATION_ERROR", "emoji")
         assert (await fetch(client, f"{url}/{message['id']}", headers))["reactions"] == []
 
     async def test_a_reader_who_is_not_a_participant_cannot_react(
@@ -275,7 +242,7 @@ class TestReactions:
         reaction = f"{url}/{message['id']}/reactions/{quote(THUMBS_UP)}"
         for method in ["PUT", "DELETE"]:
             response = await client.request(method, reaction, headers=await login("mia"))
-            assert_problem(response, 403, "NOT_PARTICIPANT")
+            assert_problem_code(response, 403, "NOT_PARTICIPANT")
 
     async def test_a_deleted_message_takes_no_reactions(
         self, client: httpx.AsyncClient, login: Login, url: str
@@ -286,7 +253,7 @@ class TestReactions:
         reaction = f"{url}/{message['id']}/reactions/{quote(THUMBS_UP)}"
         for method in ["PUT", "DELETE"]:
             response = await client.request(method, reaction, headers=headers)
-            assert_problem(response, 410, "MESSAGE_DELETED")
+            assert_problem_code(response, 410, "MESSAGE_DELETED")
 
 
 class TestMarkRead:
@@ -357,7 +324,7 @@ class TestMarkRead:
         response = await client.post(
             chat_url(workspace_id, chat_id) + "/read", json=body, headers=await login("max")
         )
-        assert_problem(response, 422, "VALIDATION_ERROR", field)
+        assert_problem_code(response, 422, "VALIDATION_ERROR", field)
 
     async def test_a_message_of_another_chat_is_422(
         self,
@@ -375,7 +342,7 @@ class TestMarkRead:
             json={"message_id": foreign["id"]},
             headers=headers,
         )
-        assert_problem(response, 422, "VALIDATION_ERROR", "message_id")
+        assert_problem_code(response, 422, "VALIDATION_ERROR", "message_id")
 
     async def test_garbage_is_malformed(
         self, client: httpx.AsyncClient, login: Login, workspace_id: str, chat_id: str
@@ -384,15 +351,15 @@ class TestMarkRead:
         response = await client.post(
             chat_url(workspace_id, chat_id) + "/read", content=b"{oops", headers=headers
         )
-        assert_problem(response, 400, "MALFORMED_REQUEST")
+        assert_problem_code(response, 400, "MALFORMED_REQUEST")
 
     async def test_only_participants_have_a_marker(
         self, client: httpx.AsyncClient, login: Login, workspace_id: str, chat_id: str
     ) -> None:
         read_url = chat_url(workspace_id, chat_id) + "/read"
-        assert_problem(
+        assert_problem_code(
             await client.post(read_url, headers=await login("mia")), 403, "NOT_PARTICIPANT"
         )
-        assert_problem(
+        assert_problem_code(
             await client.post(read_url, headers=await login("zed")), 404, "WORKSPACE_NOT_FOUND"
         )

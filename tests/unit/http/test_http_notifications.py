@@ -8,9 +8,7 @@ Globex chat.added, Acme chat.mention, Acme chat.added.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -18,12 +16,9 @@ import pytest
 
 from flowra_core.testing.clock import FixedClock
 
-Headers = dict[str, str]
-Login = Callable[[str], Awaitable[Headers]]
-MakeChat = Callable[..., Awaitable[str]]
+from .http_kit import STEP, Headers, Login, MakeChat, assert_problem_code
 
 URL = "/api/v1/notifications"
-STEP = timedelta(seconds=1)
 NOTIFICATION_FIELDS = {
     "id",
     "type",
@@ -86,16 +81,6 @@ async def unread(client: httpx.AsyncClient, headers: Headers, **params: Any) -> 
     assert response.status_code == 200, response.text
     count: int = response.json()["count"]
     return count
-
-
-def assert_problem(
-    response: httpx.Response, status: int, code: str, field: str | None = None
-) -> None:
-    assert response.status_code == status, response.text
-    problem = response.json()
-    assert problem["code"] == code
-    if field is not None:
-        assert field in [error["field"] for error in problem["errors"]], problem
 
 
 class TestList:
@@ -182,7 +167,7 @@ class TestList:
         self, client: httpx.AsyncClient, login: Login, params: dict[str, str], field: str
     ) -> None:
         response = await client.get(URL, params=params, headers=await login("mia"))
-        assert_problem(response, 422, "VALIDATION_ERROR", field)
+        assert_problem_code(response, 422, "VALIDATION_ERROR", field)
 
     async def test_a_cursor_is_bound_to_its_filters(
         self, client: httpx.AsyncClient, login: Login, inbox: Inbox
@@ -192,7 +177,7 @@ class TestList:
         response = await client.get(
             URL, params={"cursor": page["next_cursor"], "unread_only": "true"}, headers=headers
         )
-        assert_problem(response, 422, "VALIDATION_ERROR", "cursor")
+        assert_problem_code(response, 422, "VALIDATION_ERROR", "cursor")
 
     async def test_notifications_of_a_workspace_left_are_not_shown(
         self, client: httpx.AsyncClient, login: Login, workspace_id: str, inbox: Inbox
@@ -205,8 +190,8 @@ class TestList:
         assert await items(client, headers, workspace_id=workspace_id) == []
 
     async def test_an_anonymous_caller_is_unauthenticated(self, client: httpx.AsyncClient) -> None:
-        assert_problem(await client.get(URL), 401, "UNAUTHENTICATED")
-        assert_problem(await client.get(f"{URL}/unread-count"), 401, "UNAUTHENTICATED")
+        assert_problem_code(await client.get(URL), 401, "UNAUTHENTICATED")
+        assert_problem_code(await client.get(f"{URL}/unread-count"), 401, "UNAUTHENTICATED")
 
 
 class TestMarkRead:
@@ -235,7 +220,7 @@ class TestMarkRead:
             response = await client.post(
                 f"{URL}/{notification_id}/read", headers=await login("max")
             )
-            assert_problem(response, 404, "NOTIFICATION_NOT_FOUND")
+            assert_problem_code(response, 404, "NOTIFICATION_NOT_FOUND")
         assert await unread(client, await login("mia")) == 3
 
     async def test_read_all_marks_every_visible_notification(
@@ -273,7 +258,7 @@ class TestMarkRead:
     ) -> None:
         headers = await login("mia")
         response = await client.post(f"{URL}/read-all", json=body, headers=headers)
-        assert_problem(response, 422, "VALIDATION_ERROR", field)
+        assert_problem_code(response, 422, "VALIDATION_ERROR", field)
         assert await unread(client, headers) == 3
 
     async def test_read_all_with_garbage_is_malformed(
@@ -281,7 +266,7 @@ class TestMarkRead:
     ) -> None:
         headers = {**await login("mia"), "content-type": "application/json"}
         response = await client.post(f"{URL}/read-all", content=b"[1,", headers=headers)
-        assert_problem(response, 400, "MALFORMED_REQUEST")
+        assert_problem_code(response, 400, "MALFORMED_REQUEST")
 
 
 class TestDelete:
@@ -295,7 +280,7 @@ class TestDelete:
         assert response.status_code == 204
         assert mention["id"] not in [n["id"] for n in await items(client, headers)]
         assert await unread(client, headers) == 2
-        assert_problem(
+        assert_problem_code(
             await client.delete(f"{URL}/{mention['id']}", headers=headers),
             404,
             "NOTIFICATION_NOT_FOUND",
@@ -306,5 +291,5 @@ class TestDelete:
     ) -> None:
         mention = (await items(client, await login("mia"), type="chat.mention"))[0]
         response = await client.delete(f"{URL}/{mention['id']}", headers=await login("olga"))
-        assert_problem(response, 404, "NOTIFICATION_NOT_FOUND")
+        assert_problem_code(response, 404, "NOTIFICATION_NOT_FOUND")
         assert len(await items(client, await login("mia"))) == 3

@@ -3,7 +3,7 @@ a tracked task, change summaries merging in time, and mentions reaching the righ
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
@@ -12,11 +12,7 @@ import httpx
 from flowra_core.domain.user import FLOWRA_BOT_ID
 from flowra_core.testing.clock import FixedClock
 
-Headers = dict[str, str]
-Login = Callable[[str], Awaitable[Headers]]
-MakeChat = Callable[..., Awaitable[str]]
-
-API = "/api/v1"
+from .http_kit import API, Headers, Login, MakeChat
 
 
 async def ok(response: Awaitable[httpx.Response], status: int = 200) -> Any:

@@ -9,9 +9,7 @@ also say "release".
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,11 +17,8 @@ import pytest
 
 from flowra_core.testing.clock import FixedClock
 
-Headers = dict[str, str]
-Login = Callable[[str], Awaitable[Headers]]
-MakeChat = Callable[..., Awaitable[str]]
+from .http_kit import STEP, Headers, Login, MakeChat, assert_problem_code, messages_url
 
-STEP = timedelta(seconds=1)
 HIT_FIELDS = {
     "kind",
     "id",
@@ -52,10 +47,6 @@ async def send(client: httpx.AsyncClient, url: str, headers: Headers, content: s
     assert response.status_code == 201, response.text
     message_id: str = response.json()["id"]
     return message_id
-
-
-def messages_url(workspace_id: str, chat_id: str) -> str:
-    return f"/api/v1/workspaces/{workspace_id}/chats/{chat_id}/messages"
 
 
 @pytest.fixture
@@ -108,16 +99,6 @@ async def hits(
     assert response.status_code == 200, response.text
     found: list[dict[str, Any]] = response.json()["items"]
     return found
-
-
-def assert_problem(
-    response: httpx.Response, status: int, code: str, field: str | None = None
-) -> None:
-    assert response.status_code == status, response.text
-    problem = response.json()
-    assert problem["code"] == code
-    if field is not None:
-        assert field in [error["field"] for error in problem["errors"]], problem
 
 
 class TestSearch:
@@ -309,7 +290,7 @@ class TestSearchRefusals:
         response = await client.get(
             f"/api/v1/workspaces/{workspace_id}/search", params=params, headers=await login("mia")
         )
-        assert_problem(response, 422, "VALIDATION_ERROR", field)
+        assert_problem_code(response, 422, "VALIDATION_ERROR", field)
 
     async def test_a_cursor_of_another_query_is_refused(
         self, client: httpx.AsyncClient, login: Login, workspace_id: str, corpus: Corpus
@@ -320,7 +301,7 @@ class TestSearchRefusals:
         response = await client.get(
             url, params={"q": "deploy", "cursor": page["next_cursor"]}, headers=headers
         )
-        assert_problem(response, 422, "VALIDATION_ERROR", "cursor")
+        assert_problem_code(response, 422, "VALIDATION_ERROR", "cursor")
 
     @pytest.mark.parametrize("user", ["zed", "otto"])
     async def test_non_members_do_not_see_the_workspace_even_with_bad_input(
@@ -329,7 +310,7 @@ class TestSearchRefusals:
         url = f"/api/v1/workspaces/{workspace_id}/search"
         for params in [{"q": "release"}, {}]:
             response = await client.get(url, params=params, headers=await login(user))
-            assert_problem(response, 404, "WORKSPACE_NOT_FOUND")
+            assert_problem_code(response, 404, "WORKSPACE_NOT_FOUND")
 
     async def test_an_unreadable_or_foreign_chat_is_not_found(
         self, client: httpx.AsyncClient, login: Login, workspace_id: str, corpus: Corpus
@@ -339,7 +320,7 @@ class TestSearchRefusals:
             response = await client.get(
                 url, params={"q": "x", "chat_id": chat_id}, headers=await login("mia")
             )
-            assert_problem(response, 404, "CHAT_NOT_FOUND")
+            assert_problem_code(response, 404, "CHAT_NOT_FOUND")
 
     async def test_an_anonymous_caller_is_unauthenticated(
         self, client: httpx.AsyncClient, workspace_id: str
@@ -347,4 +328,4 @@ class TestSearchRefusals:
         response = await client.get(
             f"/api/v1/workspaces/{workspace_id}/search", params={"q": "release"}
         )
-        assert_problem(response, 401, "UNAUTHENTICATED")
+        assert_problem_code(response, 401, "UNAUTHENTICATED")

@@ -8,7 +8,6 @@ Acme is owned by olga (adam admin, max and mia members); Globex is otto's; zed i
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -19,10 +18,8 @@ from flowra_core.app.core import FlowraCore
 from flowra_core.app.users import user_kind
 from flowra_core.domain.user import FLOWRA_BOT_ID, DeactivationReason, deactivate_user
 
-Headers = dict[str, str]
-Login = Callable[[str], Awaitable[Headers]]
+from .http_kit import API, Headers, Login, assert_problem, case_id
 
-API = "/api/v1"
 SECRET = "a-test-secret-that-is-long-enough-for-hs256-0123456789"
 USER_FIELDS = {
     "id",
@@ -47,22 +44,6 @@ TOKEN_FIELDS = {
 @pytest.fixture
 def app_config() -> str:
     return f"auth:\n  jwt_secret: {SECRET}\n"
-
-
-def case_id(*values: object) -> str:
-    """A short readable name for one case of a table."""
-    return " ".join(repr(value)[:48] for value in values)
-
-
-def assert_problem(
-    response: httpx.Response, status: int, code: str, field: str | None = None
-) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
-    assert problem["code"] == code
-    if field is not None:
-        assert field in [error["field"] for error in problem["errors"]], problem
 
 
 async def dev_token(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:

@@ -8,22 +8,14 @@ who may call what in test_http_authorization_matrix.py.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
-from typing import Any
-
 import httpx
 import pytest
 
 from flowra_core.testing.clock import FixedClock
 
-Headers = dict[str, str]
-Login = Callable[[str], Awaitable[Headers]]
-MakeChat = Callable[..., Awaitable[str]]
+from .http_kit import API, STEP, Login, MakeChat, assert_problem, at, case_id, ok
 
-API = "/api/v1"
 WORKSPACES = f"{API}/workspaces"
-STEP = timedelta(seconds=1)
 WORKSPACE_FIELDS = {
     "id",
     "name",
@@ -34,32 +26,6 @@ WORKSPACE_FIELDS = {
     "member_count",
     "my_role",
 }
-
-
-def case_id(*values: object) -> str:
-    """A short readable name for one case of a table."""
-    return " ".join(repr(value)[:48] for value in values)
-
-
-def assert_problem(
-    response: httpx.Response, status: int, code: str, field: str | None = None
-) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
-    assert problem["code"] == code
-    if field is not None:
-        assert field in [error["field"] for error in problem["errors"]], problem
-
-
-async def ok(response: Awaitable[httpx.Response]) -> Any:
-    answered = await response
-    assert answered.is_success, answered.text
-    return answered.json() if answered.content else None
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 class TestCreateWorkspace:

@@ -7,8 +7,7 @@ Acme is owned by olga; adam is an admin, max and mia are members; zed belongs to
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,12 +15,9 @@ import pytest
 
 from flowra_core.testing.clock import FixedClock
 
-Headers = dict[str, str]
-Login = Callable[[str], Awaitable[Headers]]
+from .http_kit import API, STEP, Headers, Login, assert_problem, at, case_id, ok
 
-API = "/api/v1"
 WORKSPACES = f"{API}/workspaces"
-STEP = timedelta(seconds=1)
 INVITE_FIELDS = {
     "id",
     "workspace_id",
@@ -35,32 +31,6 @@ INVITE_FIELDS = {
     "status",
     "revoked_at",
 }
-
-
-def case_id(*values: object) -> str:
-    """A short readable name for one case of a table."""
-    return " ".join(repr(value)[:48] for value in values)
-
-
-def assert_problem(
-    response: httpx.Response, status: int, code: str, field: str | None = None
-) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
-    assert problem["code"] == code
-    if field is not None:
-        assert field in [error["field"] for error in problem["errors"]], problem
-
-
-async def ok(response: Awaitable[httpx.Response]) -> Any:
-    answered = await response
-    assert answered.is_success, answered.text
-    return answered.json() if answered.content else None
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 class TestInvites:

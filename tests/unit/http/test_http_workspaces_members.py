@@ -8,8 +8,6 @@ Acme is owned by olga; adam is an admin, max and mia are members; zed belongs to
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -19,40 +17,10 @@ import pytest
 from flowra_core.domain.user import FLOWRA_BOT_ID
 from flowra_core.testing.clock import FixedClock
 
-Headers = dict[str, str]
-Login = Callable[[str], Awaitable[Headers]]
-MakeChat = Callable[..., Awaitable[str]]
+from .http_kit import API, STEP, Headers, Login, MakeChat, assert_problem, at, case_id, ok
 
-API = "/api/v1"
 WORKSPACES = f"{API}/workspaces"
-STEP = timedelta(seconds=1)
 MEMBER_FIELDS = {"user_id", "username", "display_name", "email", "role", "joined_at", "is_online"}
-
-
-def case_id(*values: object) -> str:
-    """A short readable name for one case of a table."""
-    return " ".join(repr(value)[:48] for value in values)
-
-
-def assert_problem(
-    response: httpx.Response, status: int, code: str, field: str | None = None
-) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
-    assert problem["code"] == code
-    if field is not None:
-        assert field in [error["field"] for error in problem["errors"]], problem
-
-
-async def ok(response: Awaitable[httpx.Response]) -> Any:
-    answered = await response
-    assert answered.is_success, answered.text
-    return answered.json() if answered.content else None
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 @pytest.fixture
