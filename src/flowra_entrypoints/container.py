@@ -26,9 +26,12 @@ from flowra_adapters.mongo.migrations import pending_migrations
 from flowra_adapters.redis.client import ping_redis
 from flowra_adapters.system import RandomTokens, SystemClock, Uuid4Ids
 from flowra_core.app.core import FlowraCore
+from flowra_core.app.relay import STUCK_AFTER_ATTEMPTS
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
+from flowra_core.ports.dead_letters import DeadLetters
 from flowra_core.ports.event_bus import EventBus
+from flowra_core.ports.event_store import JournalBacklog
 from flowra_core.ports.files import BlobStorage
 from flowra_core.ports.live import PresenceRegistry
 from flowra_core.ports.presence import PresenceReader
@@ -47,14 +50,18 @@ from flowra_entrypoints.health import (
     not_used,
     ping_check,
 )
+from flowra_entrypoints.health_backlog import delivery_checks
 from flowra_entrypoints.identity import IdentitySide, build_identity
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.redis_side import RedisSide, build_redis_side
 from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.telemetry import MetricsTelemetry
+from flowra_entrypoints.ws.gateway import WebSocketGateway
 from flowra_entrypoints.ws.wiring import (
     build_ticket_book,
     build_websocket_gateway,
     presence_registry_of,
+    session_book_of,
 )
 
 HEALTH_CHECK_TIMEOUT = 2.0
@@ -112,12 +119,53 @@ def _bus_check(side: Callable[[], RedisSide]) -> HealthCheck:
     return check
 
 
+def _delivery_checks(
+    settings: Settings,
+    clock: Clock,
+    core: Callable[[], Any],
+    bus: Callable[[], Any],
+    ws_gateway: Callable[[], Any],
+) -> dict[str, HealthCheck]:
+    """event_relay, projections, dispatch, repair_queue and websocket, resolved on first use
+    (the core is an awaitable with the mongo backend)."""
+
+    async def the_core() -> FlowraCore:
+        found: FlowraCore = await resolved(core())
+        return found
+
+    async def backlog() -> JournalBacklog:
+        journal = (await the_core()).ports.event_store
+        return await journal.backlog(stuck_after_attempts=STUCK_AFTER_ATTEMPTS)
+
+    async def dead_letters() -> int:
+        parked: DeadLetters = bus()
+        return await parked.dead_letter_count()
+
+    async def repair_counts() -> dict[str, int]:
+        counts = await (await the_core()).ports.repair_queue.counts()
+        return {status.value: count for status, count in counts.items()}
+
+    def open_connections() -> int:
+        gateway: WebSocketGateway = ws_gateway()
+        return len(gateway.hub)
+
+    return delivery_checks(
+        backend="mongo" if settings.storage.backend == "mongo" else "memory",
+        clock=clock,
+        backlog=backlog,
+        dead_letters=dead_letters,
+        repair_counts=repair_counts,
+        open_connections=open_connections,
+    )
+
+
 def build_health_registry(
     settings: Settings,
     mongo_client: Callable[[], Any],
     redis_side: Callable[[], RedisSide],
     mongo_database: Callable[[], Any],
     identity: IdentitySide,
+    delivery: dict[str, HealthCheck],
 ) -> HealthRegistry:
     uses_mongo = settings.storage.backend == "mongo"
     uses_redis = settings.eventbus.type == "redis"
@@ -135,6 +183,7 @@ def build_health_registry(
         details={
             "storage": mongodb if uses_mongo else not_used("memory"),
             "identity_provider": identity.health,
+            **delivery,
         },
         timeout=HEALTH_CHECK_TIMEOUT,
     )
@@ -162,11 +211,15 @@ def build_in_memory_core(
     blobs: BlobStorage,
     bus: EventBus,
     presence: PresenceReader,
+    metrics: Metrics,
 ) -> FlowraCore:
     """The embedded profile: every store in process memory, the uploaded bytes on disk; the
     bus and presence follow `eventbus.type` like in the mongo profile."""
     ports, _adapters = in_memory_ports(clock=clock, ids=ids, tokens=tokens)
-    return FlowraCore(replace(ports, blobs=blobs, bus=bus, presence=presence))
+    return FlowraCore(
+        replace(ports, blobs=blobs, bus=bus, presence=presence),
+        telemetry=MetricsTelemetry(metrics),
+    )
 
 
 def build_mongo_core(
@@ -177,6 +230,7 @@ def build_mongo_core(
     blobs: BlobStorage,
     bus: EventBus,
     presence: PresenceReader,
+    metrics: Metrics,
 ) -> FlowraCore:
     """`storage.backend=mongo`: every store on MongoDB; the bus and presence in process
     memory or shared through Redis (`eventbus.type`)."""
@@ -189,7 +243,7 @@ def build_mongo_core(
         presence=presence,
         blobs=blobs,
     )
-    return FlowraCore(ports)
+    return FlowraCore(ports, telemetry=MetricsTelemetry(metrics))
 
 
 def build_rate_limiter(settings: Settings, limiter: RateLimiter) -> RateLimiter | None:
@@ -220,7 +274,7 @@ class Container(containers.DeclarativeContainer):
     )
     event_bus = providers.Selector(
         settings.provided.eventbus.type,
-        inmemory=providers.Singleton(InMemoryEventBus),
+        inmemory=providers.Singleton(InMemoryEventBus, clock),
         redis=redis_side.provided.bus,
     )
     presence = providers.Selector(
@@ -248,10 +302,18 @@ class Container(containers.DeclarativeContainer):
     core = providers.Selector(
         settings.provided.storage.backend,
         memory=providers.Singleton(
-            build_in_memory_core, clock, ids, tokens, blobs, event_bus, presence
+            build_in_memory_core, clock, ids, tokens, blobs, event_bus, presence, metrics
         ),
         mongo=providers.Singleton(
-            build_mongo_core, mongo_database, clock, ids, tokens, blobs, event_bus, presence
+            build_mongo_core,
+            mongo_database,
+            clock,
+            ids,
+            tokens,
+            blobs,
+            event_bus,
+            presence,
+            metrics,
         ),
     )
     identity = providers.Singleton(build_identity, settings, clock, tokens, ephemeral, http_client)
@@ -290,6 +352,7 @@ class Container(containers.DeclarativeContainer):
         live=live,
         presence=presence_registry,
         metrics=metrics,
+        sessions=providers.Callable(session_book_of, identity),
     )
 
     health = providers.Singleton(
@@ -299,6 +362,14 @@ class Container(containers.DeclarativeContainer):
         redis_side=redis_side.provider,
         identity=identity,
         mongo_database=mongo_database.provider,
+        delivery=providers.Callable(
+            _delivery_checks,
+            settings,
+            clock,
+            core.provider,
+            event_bus.provider,
+            ws_gateway.provider,
+        ),
     )
 
 

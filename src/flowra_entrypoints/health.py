@@ -19,10 +19,24 @@ _SEVERITY: dict[HealthStatus, int] = {"healthy": 0, "degraded": 1, "unhealthy": 
 
 
 class ComponentHealth(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """`{"status", "message"?, "latency_ms"?, "backend"?, ...details}`: the detail fields a
+    component does not report are left out."""
+
     status: HealthStatus
     message: str | None = None
     latency_ms: float | None = None
     backend: str | None = None
+    # Backlog components: events waiting and the age of the oldest.
+    count: int | None = None
+    oldest_age_seconds: float | None = None
+    # event_relay: events that failed to publish 10+ times (still retried).
+    stuck: int | None = None
+    # dispatch: bus entries parked after repeated consumer failures.
+    dead_letters: int | None = None
+    # websocket: connections open on this instance.
+    connections: int | None = None
+    # repair_queue: items per status.
+    items: dict[str, int] | None = None
 
 
 HealthCheck = Callable[[], Awaitable[ComponentHealth]]

@@ -79,6 +79,12 @@ class Metrics:
         self.relay_stuck = Gauge(
             "flowra_relay_stuck_events", "Events that failed to publish 10+ times", registry=r
         )
+        self.relay_batch_size = Histogram(
+            "flowra_relay_batch_size",
+            "Commits the relay handled in one run (runs with work only)",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
+            registry=r,
+        )
         self.events_published = Counter(
             "flowra_events_published_total",
             "Events published on the bus",
@@ -90,6 +96,38 @@ class Metrics:
         )
         self.projection_lag = Gauge(
             "flowra_projection_lag_events", "Committed events not yet projected", registry=r
+        )
+        self.repair_queue_items = Gauge(
+            "flowra_repair_queue_items", "Repair queue items by status", ["status"], registry=r
+        )
+        self.dispatch_lag = Gauge(
+            "flowra_dispatch_lag_events",
+            "Committed events the dispatch consumer has not confirmed",
+            registry=r,
+        )
+        self.bus_dead_letters = Gauge(
+            "flowra_eventbus_dead_letters",
+            "Bus entries parked after repeated consumer failures",
+            registry=r,
+        )
+
+        self.events_committed = Counter(
+            "flowra_events_committed_total", "Events committed to the journal", ["type"], registry=r
+        )
+        self.concurrency_conflicts = Counter(
+            "flowra_concurrency_conflicts_total",
+            "Commits that lost a race on their stream",
+            ["aggregate_type"],
+            registry=r,
+        )
+        self.tags_executed = Counter(
+            "flowra_tags_executed_total",
+            "Message tags executed",
+            ["tag", "outcome"],
+            registry=r,
+        )
+        self.notifications_created = Counter(
+            "flowra_notifications_created_total", "Notifications created", ["type"], registry=r
         )
 
         self.user_sync_runs = Counter(

@@ -183,6 +183,8 @@ class Inbox:
     last_event_id: str | None = None
     acks: int = 0
     frames: list[Frame] = field(default_factory=list)
+    resync_at: int | None = None
+    """Index in `frames` of the first `resync_required`."""
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -195,7 +197,18 @@ async def read_frames(ws: ClientConnection, inbox: Inbox) -> None:
         elif frame["type"] == "message.created":
             inbox.message_ids.add(frame["data"]["message_id"])
             inbox.last_event_id = frame["event_id"]
+        elif frame["type"] == "resync_required" and inbox.resync_at is None:
+            inbox.resync_at = len(inbox.frames) - 1
         inbox.changed.set()
+
+
+def last_event_before(frames: list[Frame], index: int) -> str | None:
+    """The id of the last domain event among `frames[:index]`: where a client resumes from."""
+    for frame in reversed(frames[:index]):
+        if "event_id" in frame:
+            event_id: str = frame["event_id"]
+            return event_id
+    return None
 
 
 async def wait_until_ready(http: httpx.AsyncClient, base: str) -> None:

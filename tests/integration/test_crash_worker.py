@@ -4,8 +4,9 @@ away are relayed by the next worker exactly as if nothing happened.
 A `flowra-api` on a private `redis-server` that is then stopped: posts still answer 201 because
 the commit is stored, but stay unpublished. Redis comes back, a `flowra-worker` starts and is
 killed with SIGKILL as soon as it relays, and a second worker finishes the job: every commit
-gets `published_at`, a WebSocket subscriber sees every message, and the mention in the backlog
-gives exactly one notification. Waiting is always on a condition with a deadline.
+gets `published_at` (the second worker only after the dead one's relay lease expired) and
+`dispatched_at`, a WebSocket subscriber sees every message, and the mention in the backlog gives
+exactly one notification. Waiting is always on a condition with a deadline.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import logging
 import signal
 import time
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,18 +62,20 @@ async def test_a_killed_worker_loses_nothing_of_the_backlog(
         api_port = free_port()
         api_env = {**env, "FLOWRA_SERVER_PORT": str(api_port)}
         mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-            mongodb_uri, serverSelectionTimeoutMS=5000
+            mongodb_uri, serverSelectionTimeoutMS=5000, tz_aware=True
         )
         try:
             with ExitStack() as stack:
                 stack.enter_context(
                     running([str(BIN / "flowra-api")], api_env, "Application startup complete")
                 )
+                database = mongo[env["FLOWRA_MONGODB_DATABASE"]]
                 await _exercise(
                     f"http://127.0.0.1:{api_port}",
                     redis,
                     env,
-                    mongo[env["FLOWRA_MONGODB_DATABASE"]]["commits"],
+                    database["commits"],
+                    database["locks"],
                 )
         finally:
             await mongo.close()
@@ -79,7 +83,9 @@ async def test_a_killed_worker_loses_nothing_of_the_backlog(
         redis.kill()
 
 
-async def _exercise(base: str, redis: PrivateRedis, env: dict[str, str], commits: Any) -> None:
+async def _exercise(
+    base: str, redis: PrivateRedis, env: dict[str, str], commits: Any, locks: Any
+) -> None:
     async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT) as http:
         alice = await login(http, base, "alice")
         bob = await login(http, base, "bob")
@@ -127,22 +133,34 @@ async def _exercise(base: str, redis: PrivateRedis, env: dict[str, str], commits
                 try:
                     # Kill it as soon as it is relaying (or right away if it finished already).
                     await _poll(
-                        lambda: _relaying_started(commits),
-                        "the first worker to relay",
+                        lambda: _relaying_started(commits, locks),
+                        "the first worker to relay under its lease",
                         deadline=30.0,
                     )
                 finally:
                     crashed.send_signal(signal.SIGKILL)
                     stop(crashed, kill=True)
                 assert crashed.returncode == -signal.SIGKILL, crashed.returncode
+                killed_at = datetime.now(UTC)
                 left = await commits.count_documents({"published_at": None})
+                lease = await locks.find_one({"_id": "relay"})
                 log.info("unpublished when the first worker was killed: %d", left)
 
                 with running([str(BIN / "flowra-worker")], worker_env, "worker running"):
                     await _poll(
                         lambda: _none_left(commits, "published_at"), "every commit published"
                     )
-                    # Not waiting on `dispatched_at`: nothing in src sets it (operations.md §4 gap).
+                    if left:
+                        # The dead worker's relay lease held until it expired (30 s after its
+                        # last renewal): the second worker published nothing before that.
+                        assert lease is not None
+                        assert lease["expires_at"] > killed_at
+                        first = await _first_published_after(commits, killed_at)
+                        assert first >= lease["expires_at"], (first, lease["expires_at"])
+                    # The dispatch consumer (or its 10 s sweep) confirmed every commit.
+                    await _poll(
+                        lambda: _none_left(commits, "dispatched_at"), "every commit dispatched"
+                    )
                     await _poll(lambda: _mentions(bob, at_least=1), "the mention notification")
                     await wait_until_ready(http, base)
                     # The API's live pub/sub was cut with Redis and may have resubscribed only
@@ -171,17 +189,31 @@ async def _exercise(base: str, redis: PrivateRedis, env: dict[str, str], commits
             finally:
                 reader.cancel()
                 await asyncio.gather(reader, return_exceptions=True)
-        assert not any(f["type"] == "resync_required" for f in inbox.frames), inbox.frames
+        # The API's live feed came back after a gap: its subscriptions are asked to resync
+        # (websocket.md §5); the resume above is answered with a replay, never a resync.
+        gap_call = {"type": "resync_required", "chat_id": chat["id"], "reason": "too_many"}
+        resyncs = [f for f in inbox.frames if f["type"] == "resync_required"]
+        assert all(f == gap_call for f in resyncs), resyncs
         timeline = await alice.call("GET", chat_path + "/messages?limit=100")
         assert set(backlog) <= {m["id"] for m in timeline["items"]}
 
 
-async def _relaying_started(commits: Any) -> bool:
-    """A backlog message is published: more than the one sent before the outage."""
+async def _relaying_started(commits: Any, locks: Any) -> bool:
+    """A backlog message is published (more than the one sent before the outage) and the relay
+    lease that allowed it is visible."""
     count: int = await commits.count_documents(
         {"published_at": {"$ne": None}, "events.type": "message.created"}
     )
-    return count > 1
+    return count > 1 and await locks.find_one({"_id": "relay"}) is not None
+
+
+async def _first_published_after(commits: Any, moment: datetime) -> datetime:
+    found = await commits.find_one(
+        {"published_at": {"$gt": moment}}, {"published_at": 1}, sort=[("published_at", 1)]
+    )
+    assert found is not None
+    published_at: datetime = found["published_at"]
+    return published_at
 
 
 async def _none_left(commits: Any, field_name: str) -> bool:

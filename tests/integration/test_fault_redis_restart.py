@@ -3,8 +3,9 @@ private `redis-server` that is killed and started again on the same port in the 
 stream of posts.
 
 Every post either succeeds (201) or answers a clear 503 problem within a bound, nothing
-acknowledged is lost, and once Redis is back every acknowledged message reaches a WebSocket
-subscriber. Waiting is always on a condition with a deadline.
+acknowledged is lost, and once Redis is back the WebSocket subscriber is told to resync without
+asking and, resuming from the last event it saw, gets every acknowledged message. Waiting is
+always on a condition with a deadline.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .fault_kit import (
     PrivateRedis,
     environment,
     free_port,
+    last_event_before,
     login,
     migrate,
     read_frames,
@@ -79,7 +81,6 @@ async def _exercise(base: str, redis: PrivateRedis) -> None:
                 acknowledged: list[str] = []
                 unavailable = 0
                 total = POSTS_BEFORE_OUTAGE + POSTS_DURING_OUTAGE + POSTS_AFTER_OUTAGE
-                resume_from: str | None = None
                 for i in range(total):
                     if i == POSTS_BEFORE_OUTAGE:
                         # Everything posted so far was published directly: wait for it so the
@@ -89,7 +90,6 @@ async def _exercise(base: str, redis: PrivateRedis) -> None:
                             lambda: set(acknowledged) <= inbox.message_ids,
                             "messages before the outage",
                         )
-                        resume_from = inbox.last_event_id
                         redis.kill()
                     if i == POSTS_BEFORE_OUTAGE + POSTS_DURING_OUTAGE:
                         redis.start()
@@ -112,13 +112,18 @@ async def _exercise(base: str, redis: PrivateRedis) -> None:
                 await wait_until_ready(http, base)
                 # The live pub/sub of the API was cut while Redis was away: events published
                 # in that gap (or by the relay before the feed resubscribed) never reach this
-                # connection live. The protocol's answer is resume (websocket.md §5):
-                # subscribe again with the last event id seen, and the server replays the
-                # chat's later events from the journal; duplicates are allowed.
+                # connection live. The server says so without being asked: once its feed is
+                # back, every subscription gets `resync_required`.
+                await wait_for(inbox, lambda: inbox.resync_at is not None, "resync_required")
+                assert inbox.resync_at is not None
+                resume_from = last_event_before(inbox.frames, inbox.resync_at)
                 assert resume_from is not None
                 log.info(
                     "missing live before resume: %d", len(set(acknowledged) - inbox.message_ids)
                 )
+                # The protocol's answer (websocket.md §5): subscribe again with the last event
+                # id seen before that frame; the server replays the chat's later events from
+                # the journal, and duplicates are allowed.
                 await ws.send(
                     json.dumps(
                         {
@@ -139,7 +144,9 @@ async def _exercise(base: str, redis: PrivateRedis) -> None:
                 await asyncio.gather(reader, return_exceptions=True)
 
         assert acknowledged, "no post succeeded"
-        assert not any(f["type"] == "resync_required" for f in inbox.frames), inbox.frames
+        resyncs = [f for f in inbox.frames if f["type"] == "resync_required"]
+        # The gap's call only: the resume itself was answered with a replay.
+        assert resyncs == [{"type": "resync_required", "chat_id": chat["id"], "reason": "too_many"}]
         timeline = await alice.call("GET", chat_path + "/messages?limit=100")
         stored = {m["id"] for m in timeline["items"]}
         missing = set(acknowledged) - stored

@@ -23,6 +23,8 @@ from flowra_core.domain.user.bot import FLOWRA_BOT_ID
 
 pytestmark = pytest.mark.integration
 
+ALL_VERSIONS = [migration.version for migration in MIGRATIONS]
+
 MIGRATOR = str(Path(sys.executable).with_name("flowra-migrator"))
 RUN_TIMEOUT_S = 60
 PRODUCTION = {
@@ -102,7 +104,7 @@ class TestStatus:
 
         assert result.returncode == 3, result.stderr
         lines = [line for line in result.stdout.splitlines() if line[:4].isdigit()]
-        assert [line.split()[0] for line in lines] == ["0001", "0002", "0003"]
+        assert [line.split()[0] for line in lines] == ALL_VERSIONS
         assert all(line.endswith("pending") for line in lines)
 
     def test_up_to_date_exits_0_and_shows_when_each_was_applied(self, migrator: Migrator) -> None:
@@ -111,7 +113,7 @@ class TestStatus:
         result = migrator("status")
 
         assert result.returncode == 0, result.stderr
-        assert result.stdout.count(" applied 20") == 3
+        assert result.stdout.count(" applied 20") == len(MIGRATIONS)
 
 
 class TestUp:
@@ -124,8 +126,9 @@ class TestUp:
         assert "applied 0001" in result.stdout
         assert result.stdout.index("applied 0001") < result.stdout.index("applied 0002")
         assert result.stdout.index("applied 0002") < result.stdout.index("applied 0003")
+        assert result.stdout.index("applied 0003") < result.stdout.index("applied 0004")
         stored = records(db)
-        assert list(stored) == ["0001", "0002", "0003"]
+        assert list(stored) == ALL_VERSIONS
         for migration in MIGRATIONS:
             record = stored[migration.version]
             assert record["name"] == migration.name
@@ -231,16 +234,17 @@ class TestDown:
         migrator("up")
         db["search_entries"].insert_one({"_id": "m1", "tokens": ["kept"]})
 
-        result = migrator("down")
+        result = migrator("down", "--steps", "2")
 
         assert result.returncode == 0, result.stderr
+        assert "reverted 0004" in result.stdout
         assert "reverted 0003" in result.stdout
         assert list(records(db)) == ["0001", "0002"]
         assert index_names(db, "search_entries") == {"_id_"}
         assert planned_indexes("chats") <= index_names(db, "chats")
         assert db["search_entries"].find_one({"_id": "m1"}) == {"_id": "m1", "tokens": ["kept"]}
         assert migrator("up").returncode == 0
-        assert list(records(db)) == ["0001", "0002", "0003"]
+        assert list(records(db)) == ALL_VERSIONS
 
     def test_an_irreversible_migration_stops_it_before_any_change(
         self, migrator: Migrator, db: Database[Document]
@@ -248,7 +252,7 @@ class TestDown:
         migrator("up")
         before = records(db)
 
-        result = migrator("down", "--steps", "2")
+        result = migrator("down", "--steps", "3")
 
         assert result.returncode == 1
         assert "0002 (create Flowra Bot) is irreversible" in result.stderr
@@ -273,6 +277,33 @@ class TestDown:
 
         assert result.returncode == 0, result.stderr
         assert "nothing to revert" in result.stdout
+
+
+class TestDispatchedMarkers:
+    def test_0004_confirms_published_commits_and_leaves_unpublished_ones_to_the_sweep(
+        self, migrator: Migrator, db: Database[Document]
+    ) -> None:
+        migrator("up", "--to", "0003")
+        published_at = datetime(2026, 1, 1, tzinfo=UTC)
+        db["commits"].insert_many(
+            [
+                {"_id": "old", "published_at": published_at, "dispatched_at": None},
+                {"_id": "unsent", "published_at": None, "dispatched_at": None},
+                {"_id": "done", "published_at": published_at, "dispatched_at": published_at},
+            ]
+        )
+
+        result = migrator("up")
+
+        assert result.returncode == 0, result.stderr
+        markers = {c["_id"]: c["dispatched_at"] for c in db["commits"].find()}
+        assert markers["old"] is not None
+        assert markers["old"] > published_at
+        assert markers["unsent"] is None
+        assert markers["done"] == published_at
+        assert migrator("down").returncode == 0
+        kept = {c["_id"]: c["dispatched_at"] for c in db["commits"].find()}
+        assert kept == markers
 
 
 class TestSafety:
@@ -313,7 +344,7 @@ class TestSafety:
         result = migrator("up")
 
         assert result.returncode == 0, result.stderr
-        assert list(records(db)) == ["0001", "0002", "0003"]
+        assert list(records(db)) == ALL_VERSIONS
         assert db["locks"].find_one({"_id": "migrator"}) is None
 
     def test_an_unreachable_database_fails_within_the_timeout(self, migrator: Migrator) -> None:

@@ -123,14 +123,16 @@ class MongoEventStore:
     async def backlog(self, *, stuck_after_attempts: int) -> JournalBacklog:
         unpublished: Document = {"published_at": None}
         unprojected: Document = {"projected_at": None}
+        undispatched: Document = {"dispatched_at": None}
         stuck = unpublished | {"publish_attempts": {"$gte": stuck_after_attempts}}
-        events, stuck_events, unprojected_events = await asyncio.gather(
+        events, stuck_events, unprojected_events, undispatched_events = await asyncio.gather(
             self._count_events(unpublished),
             self._count_events(stuck),
             self._count_events(unprojected),
+            self._count_events(undispatched),
         )
-        oldest_unpublished, oldest_unprojected = await asyncio.gather(
-            self._oldest(unpublished), self._oldest(unprojected)
+        oldest_unpublished, oldest_unprojected, oldest_undispatched = await asyncio.gather(
+            self._oldest(unpublished), self._oldest(unprojected), self._oldest(undispatched)
         )
         return JournalBacklog(
             unpublished=events,
@@ -138,10 +140,23 @@ class MongoEventStore:
             stuck=stuck_events,
             unprojected=unprojected_events,
             oldest_unprojected_at=oldest_unprojected,
+            undispatched=undispatched_events,
+            oldest_undispatched_at=oldest_undispatched,
         )
 
     async def mark_published(self, commit_id: str, at: datetime) -> None:
         await self._mark(commit_id, "published_at", at)
+
+    async def stuck(self, *, stuck_after_attempts: int, limit: int) -> Sequence[PendingPublication]:
+        if limit <= 0:
+            return []
+        query = {"published_at": None, "publish_attempts": {"$gte": stuck_after_attempts}}
+        with self._db.operation(COMMITS, "find"):
+            documents = await self._commits.find(query).sort(_JOURNAL_ORDER).limit(limit).to_list()
+        return [
+            PendingPublication(commit_from_document(document), document["publish_attempts"])
+            for document in documents
+        ]
 
     async def unprojected(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
         documents = await self._pending("projected_at", recorded_before, limit)
@@ -149,6 +164,29 @@ class MongoEventStore:
 
     async def mark_projected(self, commit_id: str, at: datetime) -> None:
         await self._mark(commit_id, "projected_at", at)
+
+    async def undispatched(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
+        documents = await self._pending("dispatched_at", recorded_before, limit)
+        return [commit_from_document(document) for document in documents]
+
+    async def mark_dispatched(self, commit_id: str, at: datetime) -> None:
+        with self._db.operation(COMMITS, "update"):
+            await self._commits.update_one(
+                {"_id": commit_id, "dispatched_at": None}, {"$set": {"dispatched_at": at}}
+            )
+
+    async def mark_dispatched_through(self, aggregate_id: str, version: int, at: datetime) -> None:
+        # The commit holding `version` is the stream's last one that starts below it.
+        with self._db.operation(COMMITS, "find"):
+            holder = await self._commits.find_one(
+                {"aggregate_id": aggregate_id, "base_version": {"$lt": version}},
+                {"base_version": 1, "events.version": 1, "dispatched_at": 1},
+                sort=[("base_version", DESCENDING)],
+            )
+        if holder is None or holder.get("dispatched_at") is not None:
+            return
+        if holder["base_version"] + len(holder["events"]) == version:
+            await self.mark_dispatched(holder["_id"], at)
 
     async def locate_event(self, event_id: str) -> JournalPosition | None:
         with self._db.operation(COMMITS, "find"):

@@ -4,7 +4,10 @@ projection."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+
+from pymongo import ASCENDING
 
 from flowra_adapters.mongo.codec import convert, to_document_fields
 from flowra_adapters.mongo.database import Document, MongoDatabase
@@ -48,3 +51,18 @@ class MongoFileStore:
         unattached = {"_id": {"$in": wanted}, "message_id": None}
         with self._db.operation(FILES, "update"):
             await self._files.update_many(unattached, {"$set": {"message_id": message_id}})
+
+    async def unattached_before(self, cutoff: datetime, *, limit: int) -> Sequence[FileRecord]:
+        if limit <= 0:
+            return []
+        # Served by the (message_id) index: null matches the unattached ones.
+        stale = {"message_id": None, "created_at": {"$lt": cutoff}}
+        order = [("created_at", ASCENDING), ("_id", ASCENDING)]
+        with self._db.operation(FILES, "find"):
+            documents = await self._files.find(stale).sort(order).limit(limit).to_list()
+        return [_record(document) for document in documents]
+
+    async def delete_unattached(self, file_id: str) -> bool:
+        with self._db.operation(FILES, "delete"):
+            result = await self._files.delete_one({"_id": file_id, "message_id": None})
+        return result.deleted_count == 1

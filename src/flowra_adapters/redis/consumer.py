@@ -29,6 +29,7 @@ from flowra_adapters.redis.codec import UndecodableMessageError, decode_envelope
 from flowra_adapters.redis.errors import OperationHook, guarded
 from flowra_adapters.redis.loops import Backoff
 from flowra_core.domain.errors import ServiceUnavailable
+from flowra_core.domain.events import EventEnvelope
 from flowra_core.ports.event_bus import EventHandler
 
 _log = logging.getLogger(__name__)
@@ -185,12 +186,14 @@ class GroupConsumer:
                 exc_info=True,
             )
             if last:
-                await self._dead_letter(entry, repr(error))
+                await self._dead_letter(entry, repr(error), envelope)
             return
         with guarded("bus.ack", self._on_operation):
             await self._client.xack(self._keys.stream, self._group, entry.entry_id)
 
-    async def _dead_letter(self, entry: StreamEntry, reason: str) -> None:
+    async def _dead_letter(
+        self, entry: StreamEntry, reason: str, envelope: EventEnvelope | None = None
+    ) -> None:
         _log.error("consumer %s dead-letters entry %r: %s", self._group, entry.entry_id, reason)
         letter: dict[FieldT, EncodableT] = {
             ENVELOPE_FIELD: entry.fields.get(ENVELOPE_FIELD, b""),
@@ -199,6 +202,9 @@ class GroupConsumer:
             "deliveries": entry.deliveries,
             "error": reason,
         }
+        if envelope is not None:
+            letter["event_id"] = envelope.event_id
+            letter["event_type"] = envelope.type
         with guarded("bus.dead_letter", self._on_operation):
             async with self._client.pipeline(transaction=True) as pipe:
                 pipe.xadd(

@@ -3,7 +3,9 @@ for live fan-out to every API instance. Key and channel names are in bus_config.
 
 `publish` appends each event to the stream and publishes it on `<prefix><event type>` in one
 MULTI. Durable consumers (`subscribe`) and live listeners (`listen`) run as background loops
-between `start()` and `stop()`; they may be registered before or after `start()`.
+between `start()` and `stop()`; they may be registered before or after `start()`. When the live
+subscription comes back after a loss, the gap handlers (`on_live_gap`) are told. Entries a group
+gave up on are dead letters (dead_letters.py), replayed through this process's handlers.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from flowra_adapters.redis.bus_config import ENVELOPE_FIELD, BusKeys, BusOptions
 from flowra_adapters.redis.client import new_instance_id
 from flowra_adapters.redis.codec import UndecodableMessageError, decode_envelope, encode_envelope
 from flowra_adapters.redis.consumer import GroupConsumer
+from flowra_adapters.redis.dead_letters import RedisDeadLetterBox
 from flowra_adapters.redis.errors import OperationHook, guarded, ignore_operation
 from flowra_adapters.redis.loops import BackgroundLoops
 from flowra_adapters.redis.pubsub import PubSubFeed
 from flowra_core.domain.events import EventEnvelope
-from flowra_core.ports.event_bus import EventHandler
+from flowra_core.ports.dead_letters import DEFAULT_LIST_LIMIT, DeadLetter, DeadLetterReplay
+from flowra_core.ports.event_bus import EventHandler, LiveGapHandler
 
 _log = logging.getLogger(__name__)
 
@@ -46,6 +50,7 @@ class RedisEventBus:
         _check_block_fits_socket_timeout(client, self._options)
         self._consumers: dict[str, GroupConsumer] = {}
         self._listeners: list[EventHandler] = []
+        self._gap_handlers: list[LiveGapHandler] = []
         self._feed = PubSubFeed(
             client,
             pattern=self._keys.live_pattern,
@@ -53,6 +58,10 @@ class RedisEventBus:
             operation="bus.listen",
             on_operation=on_operation,
             backoff=self._options.backoff,
+            on_resubscribed=self._live_gap,
+        )
+        self._dead_letters = RedisDeadLetterBox(
+            client, self._keys, handler_of=self._handler_of, on_operation=on_operation
         )
         self._loops = BackgroundLoops("redis-event-bus")
         self._started = False
@@ -116,6 +125,9 @@ class RedisEventBus:
         if self._started:
             self._start_feed()
 
+    def on_live_gap(self, handler: LiveGapHandler) -> None:
+        self._gap_handlers.append(handler)
+
     def start(self) -> None:
         """Start the registered consumers and the live feed on the running loop; idempotent."""
         if self._started:
@@ -133,10 +145,22 @@ class RedisEventBus:
         self._feeding = False
         await self._loops.stop(self._options.stop_timeout_seconds)
 
+    # --- dead letters (ports/dead_letters.py) -----------------------------------------------
+
     async def dead_letter_count(self) -> int:
-        """Entries in the dead-letter stream (all groups): health shows them."""
-        with guarded("bus.dead_letter_count", self._on_operation):
-            return int(await self._client.xlen(self._keys.dead_letters))
+        """Entries in the dead-letter stream (all groups)."""
+        return await self._dead_letters.count()
+
+    async def dead_letters(self, *, limit: int = DEFAULT_LIST_LIMIT) -> list[DeadLetter]:
+        return list(await self._dead_letters.letters(limit))
+
+    async def replay_dead_letters(self) -> DeadLetterReplay:
+        """Works without `start()`: only the handlers registered with `subscribe` are used."""
+        return await self._dead_letters.replay()
+
+    def _handler_of(self, group: str) -> EventHandler | None:
+        consumer = self._consumers.get(group)
+        return consumer.handler if consumer is not None else None
 
     def _start_feed(self) -> None:
         if not self._feeding:
@@ -156,6 +180,13 @@ class RedisEventBus:
                 await handler(envelope)
             except Exception:  # noqa: BLE001 - one failing listener must not starve the others
                 _log.exception("live listener failed on %s", envelope.event_id)
+
+    async def _live_gap(self) -> None:
+        for handler in list(self._gap_handlers):
+            try:
+                await handler()
+            except Exception:  # noqa: BLE001 - one failing handler must not starve the others
+                _log.exception("live gap handler failed")
 
 
 def _check_block_fits_socket_timeout(client: Redis, options: BusOptions) -> None:

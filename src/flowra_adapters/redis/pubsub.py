@@ -1,8 +1,10 @@
 """One Redis pub/sub subscription kept alive across outages.
 
 When the connection drops, the feed closes it, waits with back-off and subscribes again on a new
-one. Messages published while it is away are lost: pub/sub only serves live pushes, whose
-clients resync from the journal after a gap (websocket.md §5).
+one (or redis-py reconnects and resubscribes the same one inside a read). Messages published
+while it is away are lost: pub/sub only serves live pushes, whose clients resync from the journal
+after a gap (websocket.md §5). Every subscription Redis confirms after the first one therefore
+calls `on_resubscribed`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ READ_POLL_SECONDS = 0.25
 
 MessageHandler = Callable[[bytes, bytes], Awaitable[None]]
 """`(channel, data)` of one received message."""
+ResubscribedHandler = Callable[[], Awaitable[None]]
 
 
 class PubSubFeed:
@@ -43,6 +46,7 @@ class PubSubFeed:
         backoff: BackoffPolicy,
         pattern: str | None = None,
         channel: str | None = None,
+        on_resubscribed: ResubscribedHandler | None = None,
     ) -> None:
         if (pattern is None) == (channel is None):
             raise ValueError("a feed has either a pattern or a channel")
@@ -53,7 +57,9 @@ class PubSubFeed:
         self._backoff = backoff
         self._pattern = pattern
         self._channel = channel
+        self._on_resubscribed = on_resubscribed
         self._subscribed = False
+        self._confirmed_before = False
 
     @property
     def is_subscribed(self) -> bool:
@@ -99,8 +105,22 @@ class PubSubFeed:
                 # Redis confirmed: from now on every message published reaches this feed.
                 self._subscribed = True
                 backoff.reset()
+                if self._confirmed_before:
+                    await self._resubscribed()
+                self._confirmed_before = True
             elif message["type"] in ("message", "pmessage"):
                 await self._hand_over(message["channel"], message["data"])
+
+    async def _resubscribed(self) -> None:
+        _log.warning(
+            "pub/sub %s subscribed again; what was published meanwhile is lost", self._subject
+        )
+        if self._on_resubscribed is None:
+            return
+        try:
+            await self._on_resubscribed()
+        except Exception:  # noqa: BLE001 - the feed must go on whatever the handler does
+            _log.exception("pub/sub %s: resubscription handler failed", self._subject)
 
     async def _hand_over(self, channel: bytes, data: bytes) -> None:
         try:

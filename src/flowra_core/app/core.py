@@ -11,6 +11,7 @@ from flowra_core.app.chat_commands import ChatCommands, chat_kind
 from flowra_core.app.chat_views import ChatViews
 from flowra_core.app.chats import ChatService
 from flowra_core.app.dispatch import DISPATCH_CONSUMER, NotificationDispatcher
+from flowra_core.app.dispatch_sweep import DispatchConsumer, DispatchSweep
 from flowra_core.app.files import FileService
 from flowra_core.app.message_projector import MessageProjector
 from flowra_core.app.message_reads import message_kind
@@ -20,9 +21,11 @@ from flowra_core.app.notifications import NotificationService
 from flowra_core.app.projections import CompositeProjector
 from flowra_core.app.read_markers import ReadMarkerService
 from flowra_core.app.relay import ProjectionCatchup, Relay
+from flowra_core.app.repair import RepairService
 from flowra_core.app.search import SearchProjector, SearchService
 from flowra_core.app.summaries import ChangeSummaries
 from flowra_core.app.tags import TagExecutor
+from flowra_core.app.telemetry import CoreTelemetry
 from flowra_core.app.users import UserService, user_kind
 from flowra_core.app.workspaces import WorkspaceService, workspace_kind
 from flowra_core.app.write_path import AggregateKind, PublishFailureHook, WritePath
@@ -37,6 +40,7 @@ from flowra_core.ports.messages import MessageStore, SummaryDraftStore
 from flowra_core.ports.notifications import NotificationStore
 from flowra_core.ports.presence import PresenceReader
 from flowra_core.ports.read_markers import ReadMarkerStore
+from flowra_core.ports.repair import RepairQueue
 from flowra_core.ports.search import SearchIndex
 from flowra_core.ports.users import UserStore
 from flowra_core.ports.workspaces import InviteTokenStore, WorkspaceStore
@@ -65,11 +69,16 @@ class CorePorts:
     read_markers: ReadMarkerStore
     files: FileStore
     blobs: BlobStorage
+    repair_queue: RepairQueue
 
 
 class FlowraCore:
     def __init__(
-        self, ports: CorePorts, *, on_publish_failure: PublishFailureHook = _leave_to_relay
+        self,
+        ports: CorePorts,
+        *,
+        on_publish_failure: PublishFailureHook = _leave_to_relay,
+        telemetry: CoreTelemetry | None = None,
     ) -> None:
         self.ports = ports
         self.projector = CompositeProjector(
@@ -85,7 +94,9 @@ class FlowraCore:
             clock=ports.clock,
             ids=ports.ids,
             projector=self.projector,
+            repairs=ports.repair_queue,
             on_publish_failure=on_publish_failure,
+            telemetry=telemetry,
         )
         self._kinds: dict[AggregateType, AggregateKind[Any]] = {
             AggregateType.USER: user_kind(ports.users),
@@ -118,7 +129,7 @@ class FlowraCore:
             self.chat_commands, chat_views, ports.chats, ports.event_store, ports.presence
         )
         self.tasks = TaskService(self.chat_commands, chat_views, ports.chats, ports.clock)
-        self.tags = TagExecutor(self.chat_commands, ports.users)
+        self.tags = TagExecutor(self.chat_commands, ports.users, telemetry)
         self.messages = MessageService(
             self.write,
             self.chat_access,
@@ -134,7 +145,8 @@ class FlowraCore:
         self.dispatcher = NotificationDispatcher(
             self.notifications, ports.chats, ports.users, ports.workspaces
         )
-        ports.bus.subscribe(DISPATCH_CONSUMER, self.dispatcher.handle)
+        consumer = DispatchConsumer(self.dispatcher, ports.event_store, ports.clock)
+        ports.bus.subscribe(DISPATCH_CONSUMER, consumer.handle)
 
     def kind_for(self, commit: Commit) -> AggregateKind[Any]:
         """How to rebuild the state of a commit's aggregate (catch-up, rebuilds)."""
@@ -147,7 +159,25 @@ class FlowraCore:
             self.ports.event_store, self.ports.bus, self.ports.clock, batch_size=batch_size
         )
 
+    def dispatch_sweep(self, *, batch_size: int) -> DispatchSweep:
+        return DispatchSweep(
+            self.dispatcher, self.ports.event_store, self.ports.clock, batch_size=batch_size
+        )
+
     def catchup(self, *, batch_size: int) -> ProjectionCatchup:
         return ProjectionCatchup(
             self.write, self.ports.event_store, self.projector, self.kind_for, batch_size=batch_size
+        )
+
+    def repair(self, *, batch_size: int) -> RepairService:
+        """The repair job: `batch_size` queue items per run at most."""
+        return RepairService(
+            queue=self.ports.repair_queue,
+            events=self.ports.event_store,
+            projector=self.projector,
+            kind_for=self.kind_for,
+            clock=self.ports.clock,
+            files=self.ports.files,
+            blobs=self.ports.blobs,
+            batch_size=batch_size,
         )

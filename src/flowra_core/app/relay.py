@@ -11,7 +11,7 @@ rebuilt from the journal and the secondary projections run again (they are idemp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,7 +20,7 @@ from flowra_core.app.write_path import AggregateKind, Projector, WritePath
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.clock import Clock
 from flowra_core.ports.event_bus import EventBus
-from flowra_core.ports.event_store import Commit, EventStore
+from flowra_core.ports.event_store import Commit, EventStore, PendingPublication
 
 PUBLISH_GRACE = timedelta(seconds=2)
 PROJECTION_GRACE = timedelta(seconds=5)
@@ -57,6 +57,17 @@ class Relay:
         pending = await self._events.due_for_publication(
             recorded_before=now - PUBLISH_GRACE, now=now, limit=self._batch_size
         )
+        return await self._publish_in_order(pending)
+
+    async def replay_stuck(self) -> RelayReport:
+        """Publish the parked (stuck) commits now, ignoring their back-off: the operator's
+        replay once the cause is fixed. A failure counts as one more attempt."""
+        parked = await self._events.stuck(
+            stuck_after_attempts=STUCK_AFTER_ATTEMPTS, limit=self._batch_size
+        )
+        return await self._publish_in_order(parked)
+
+    async def _publish_in_order(self, pending: Sequence[PendingPublication]) -> RelayReport:
         published = 0
         types: list[str] = []
         for item in pending:
@@ -64,6 +75,7 @@ class Relay:
                 await self._bus.publish(item.commit.events)
             except ServiceUnavailable as error:
                 attempts = item.attempts + 1
+                now = self._clock.now()
                 await self._events.record_publish_failure(
                     item.commit.commit_id,
                     attempts=attempts,

@@ -14,9 +14,16 @@ from flowra_core.app.actor import Actor
 from flowra_core.app.chat_commands import ChatCommands
 from flowra_core.app.messages import TagResultView, TagRun
 from flowra_core.app.tag_handlers import HANDLERS, TagContext, TagRejectedError
+from flowra_core.app.telemetry import UNKNOWN_TAG, CoreTelemetry, NoTelemetry, TagOutcome
 from flowra_core.domain.chat import STATUSES, ChatType
 from flowra_core.domain.errors import DomainError, ErrorCode, FlowraError, ValidationFailed
-from flowra_core.domain.tags.grammar import PlannedCommand, PlannedTag, parse_tags, plan_commands
+from flowra_core.domain.tags.grammar import (
+    PlannedCommand,
+    PlannedTag,
+    TagName,
+    parse_tags,
+    plan_commands,
+)
 from flowra_core.domain.tags.replies import (
     TagFailureCode,
     applied_line,
@@ -58,10 +65,28 @@ _TYPED_REASONS = frozenset(
 )
 
 
+_TAG_NAMES = frozenset(tag.value for tag in TagName)
+
+
+def _tag_label(name: str) -> str:
+    """The metric label of a tag as written: its grammar name, or UNKNOWN_TAG."""
+    lowered = name.lower()
+    return lowered if lowered in _TAG_NAMES else UNKNOWN_TAG
+
+
+def _outcome(result: TagResultView) -> TagOutcome:
+    if not result.ok:
+        return TagOutcome.FAILED
+    return TagOutcome.APPLIED if result.changed else TagOutcome.UNCHANGED
+
+
 class TagExecutor:
-    def __init__(self, commands: ChatCommands, users: UserStore) -> None:
+    def __init__(
+        self, commands: ChatCommands, users: UserStore, telemetry: CoreTelemetry | None = None
+    ) -> None:
         self._commands = commands.without_summaries()
         self._users = users
+        self._telemetry = telemetry or NoTelemetry()
 
     async def run(
         self, actor: Actor, workspace_id: str, chat_id: str, content: str
@@ -72,6 +97,8 @@ class TagExecutor:
             return None
         context = TagContext(self._commands, self._users, actor, workspace_id, chat_id)
         results = [await self._run_one(context, planned) for planned in plan_commands(tags)]
+        for result in results:
+            self._telemetry.tag_executed(_tag_label(result.tag), _outcome(result))
         return TagRun(results=results, reply_text=join_reply(r.text for r in results))
 
     async def _run_one(self, context: TagContext, planned: PlannedTag) -> TagResultView:

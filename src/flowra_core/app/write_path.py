@@ -2,32 +2,41 @@
 
 One command appends ONE commit (all its events) to the aggregate's stream at the version
 it read. A clash with another writer reloads and retries with short back-off; after the
-last retry the command fails with CONCURRENT_MODIFICATION. Projections and publication
-follow the commit; if they fail, the worker's catch-up and relay finish the job, because
-the commit is the point of truth.
+last retry the command fails with CONCURRENT_MODIFICATION.
+
+Projections and publication follow the commit, which is the point of truth: once it is stored
+the command has succeeded, whatever happens next. A failed apply step (state save, secondary
+projections, `projected_at`) queues the aggregate for the worker's repair job and the command
+goes on to publish; if even the queue is out of reach, the catch-up re-applies the commit
+(its `projected_at` stays null). A failed publication is left to the relay.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
+from flowra_core.app.telemetry import CoreTelemetry, NoTelemetry
 from flowra_core.domain.errors import (
     ConcurrencyConflict,
     DomainError,
     ErrorCode,
+    FlowraError,
     ServiceUnavailable,
 )
 from flowra_core.domain.events import AggregateType, DomainEvent, EventEnvelope
 from flowra_core.ports.clock import Clock, IdGenerator
 from flowra_core.ports.event_bus import EventBus
 from flowra_core.ports.event_store import Commit, EventStore
+from flowra_core.ports.repair import RepairQueue
 from flowra_core.ports.state_store import StateStore, Versioned
 
 S = TypeVar("S", bound=Versioned)
+logger = logging.getLogger(__name__)
 
 # domain.md §3 "Concurrency": up to 3 retries with 10/20/40 ms back-off.
 RETRY_DELAYS: tuple[float, ...] = (0.01, 0.02, 0.04)
@@ -85,7 +94,9 @@ class WritePath:
         clock: Clock,
         ids: IdGenerator,
         projector: Projector,
+        repairs: RepairQueue,
         on_publish_failure: PublishFailureHook = _ignore_publish_failure,
+        telemetry: CoreTelemetry | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
@@ -94,7 +105,9 @@ class WritePath:
         self._clock = clock
         self._ids = ids
         self._projector = projector
+        self._repairs = repairs
         self._on_publish_failure = on_publish_failure
+        self._telemetry = telemetry or NoTelemetry()
         self._sleep = sleep
         self._retry_delays = tuple(retry_delays)
 
@@ -137,10 +150,12 @@ class WritePath:
             try:
                 await self._events.append(commit)
             except ConcurrencyConflict:
+                self._telemetry.conflicted(kind.aggregate_type)
                 if delay is None:
                     break
                 await self._sleep(delay)
                 continue
+            self._telemetry.committed(commit)
             await self._after_commit(kind, commit, new_state)
             return Outcome(new_state, commit.events)
         raise DomainError(
@@ -191,10 +206,47 @@ class WritePath:
         return commit, new_state
 
     async def _after_commit(self, kind: AggregateKind[S], commit: Commit, state: S) -> None:
-        await kind.store.save(state)
-        await self._projector.project(commit)
-        await self._events.mark_projected(commit.commit_id, self._clock.now())
+        step = "state save"
+        try:
+            await kind.store.save(state)
+            step = "projection"
+            await self._projector.project(commit)
+            step = "mark_projected"
+            await self._events.mark_projected(commit.commit_id, self._clock.now())
+        # The commit is stored: whatever fails now is repaired later, never the caller's error.
+        except Exception as error:  # noqa: BLE001 - logged and queued for repair
+            await self._queue_repair(commit, f"{step} failed: {_describe(error)}", error)
         await self.publish(commit)
+
+    async def _queue_repair(self, commit: Commit, reason: str, error: Exception) -> None:
+        where = f"{commit.aggregate_type.value} {commit.aggregate_id} (commit {commit.commit_id})"
+        # A FlowraError is an outage or a refusal of the database; anything else is a bug, whose
+        # stack is kept.
+        expected = isinstance(error, FlowraError)
+        logger.log(
+            logging.WARNING if expected else logging.ERROR,
+            "apply step failed after the commit of %s: %s",
+            where,
+            reason,
+            exc_info=None if expected else error,
+        )
+        try:
+            await self._repairs.enqueue(
+                commit.aggregate_type,
+                commit.aggregate_id,
+                reason,
+                item_id=self._ids.new_id(),
+                now=self._clock.now(),
+            )
+        except FlowraError as queue_error:
+            # The commit stays unprojected, so the catch-up job re-applies it anyway.
+            logger.error(
+                "could not queue the repair of %s (%s); the projection catch-up will apply it",
+                where,
+                queue_error,
+            )
+            return
+        logger.info("repair queued for %s", where)
 
     async def publish(self, commit: Commit) -> None:
         """Direct publication after a commit; a bus outage leaves it to the relay."""
@@ -203,4 +255,13 @@ class WritePath:
         except ServiceUnavailable as error:
             self._on_publish_failure(commit, error)
             return
-        await self._events.mark_published(commit.commit_id, self._clock.now())
+        try:
+            await self._events.mark_published(commit.commit_id, self._clock.now())
+        except FlowraError as error:
+            # Delivered but not recorded: the relay publishes it again, consumers deduplicate.
+            logger.warning("could not mark commit %s published: %s", commit.commit_id, error)
+
+
+def _describe(error: Exception) -> str:
+    detail = str(error)
+    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__

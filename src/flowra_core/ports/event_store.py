@@ -63,6 +63,8 @@ class JournalBacklog:
     stuck: int
     unprojected: int
     oldest_unprojected_at: datetime | None
+    undispatched: int
+    oldest_undispatched_at: datetime | None
 
 
 class EventStore(Protocol):
@@ -104,11 +106,28 @@ class EventStore(Protocol):
 
     async def mark_published(self, commit_id: str, at: datetime) -> None: ...
 
+    async def stuck(self, *, stuck_after_attempts: int, limit: int) -> Sequence[PendingPublication]:
+        """Unpublished commits that failed at least `stuck_after_attempts` times, back-off or
+        not, in journal order: the relay's parked commits, for operators to see and replay."""
+        ...
+
     async def unprojected(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
         """Commits whose projections were not confirmed: the catch-up job's work list."""
         ...
 
     async def mark_projected(self, commit_id: str, at: datetime) -> None: ...
+
+    async def undispatched(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
+        """Commits the dispatch consumer has not confirmed: the dispatch sweep's work list."""
+        ...
+
+    async def mark_dispatched(self, commit_id: str, at: datetime) -> None: ...
+
+    async def mark_dispatched_through(self, aggregate_id: str, version: int, at: datetime) -> None:
+        """Mark dispatched the aggregate's commit whose LAST event has `version`; nothing when
+        the version is inside a commit (its later events are still on their way) or unknown.
+        Served by the unique (aggregate_id, base_version) index."""
+        ...
 
     async def locate_event(self, event_id: str) -> JournalPosition | None:
         """Where the event is recorded; None for an unknown id. Served by the (events.event_id)

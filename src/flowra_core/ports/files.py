@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -50,6 +50,16 @@ class FileStore(Protocol):
     async def mark_attached(self, file_ids: Collection[str], message_id: str) -> None:
         """Set `message_id` on those files that are not attached yet (a replay is harmless;
         a file attached to another message keeps that message)."""
+        ...
+
+    async def unattached_before(self, cutoff: datetime, *, limit: int) -> Sequence[FileRecord]:
+        """At most `limit` files never attached to a message and created before `cutoff`,
+        oldest first (the repair job's clean-up list)."""
+        ...
+
+    async def delete_unattached(self, file_id: str) -> bool:
+        """Delete the record if it is still unattached; True when it was deleted (a file
+        attached meanwhile, or already gone, is left as it is)."""
         ...
 
 

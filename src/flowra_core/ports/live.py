@@ -1,6 +1,7 @@
-"""Ephemeral live pushes (websocket.md §3, §6, §9): typing indicators, presence changes and read
-markers. They are relayed to every API instance like domain events (with Redis, on the
-`<prefix>ws.ephemeral` channel) but never stored: a push that finds nobody listening is gone.
+"""Ephemeral live pushes (websocket.md §3, §6, §9): typing indicators, presence changes, read
+markers and session ends. They are relayed to every API instance like domain events (with
+Redis, on the `<prefix>ws.ephemeral` channel) but never stored: a push that finds nobody
+listening is gone.
 
 Each push carries what decides its audience (websocket.md §4); every instance routes it to its own
 connections and re-checks access at send time.
@@ -52,7 +53,14 @@ class ChatReadPush(LivePushBase, frozen=True, kw_only=True, tag="chat.read"):
     unread_count: int
 
 
-LivePush = TypingPush | PresencePush | ChatReadPush
+class SessionEndedPush(LivePushBase, frozen=True, kw_only=True, tag="session.ended"):
+    """A browser session ended (logout, or the IdP refused its refresh): every instance closes
+    the WebSocket connections opened with a ticket of that session (websocket.md §1, 4401)."""
+
+    session_id: str
+
+
+LivePush = TypingPush | PresencePush | ChatReadPush | SessionEndedPush
 LiveHandler = Callable[[LivePush], Awaitable[None]]
 
 

@@ -18,6 +18,7 @@ from flowra_core.testing.messages import InMemoryMessageStore, InMemorySummaryDr
 from flowra_core.testing.notifications import InMemoryNotificationStore
 from flowra_core.testing.presence import InMemoryPresence
 from flowra_core.testing.read_markers import InMemoryReadMarkerStore
+from flowra_core.testing.repair import InMemoryRepairQueue
 from flowra_core.testing.search import InMemorySearchIndex
 from flowra_core.testing.users import InMemoryUserStore
 from flowra_core.testing.workspaces import InMemoryInviteTokenStore, InMemoryWorkspaceStore
@@ -39,6 +40,7 @@ class InMemoryAdapters:
     read_markers: InMemoryReadMarkerStore
     files: InMemoryFileStore
     blobs: InMemoryBlobStorage
+    repair_queue: InMemoryRepairQueue
 
 
 def in_memory_ports(
@@ -46,7 +48,7 @@ def in_memory_ports(
 ) -> tuple[CorePorts, InMemoryAdapters]:
     adapters = InMemoryAdapters(
         event_store=InMemoryEventStore(),
-        bus=InMemoryEventBus(),
+        bus=InMemoryEventBus(clock),
         users=InMemoryUserStore(),
         workspaces=InMemoryWorkspaceStore(),
         invite_tokens=InMemoryInviteTokenStore(),
@@ -59,6 +61,7 @@ def in_memory_ports(
         read_markers=InMemoryReadMarkerStore(),
         files=InMemoryFileStore(),
         blobs=InMemoryBlobStorage(),
+        repair_queue=InMemoryRepairQueue(),
     )
     ports = CorePorts(
         event_store=adapters.event_store,
@@ -78,6 +81,7 @@ def in_memory_ports(
         read_markers=adapters.read_markers,
         files=adapters.files,
         blobs=adapters.blobs,
+        repair_queue=adapters.repair_queue,
     )
     return ports, adapters
 

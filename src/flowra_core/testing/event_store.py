@@ -25,6 +25,7 @@ class _StoredCommit:
     sequence: int
     published_at: datetime | None = None
     projected_at: datetime | None = None
+    dispatched_at: datetime | None = None
     publish_attempts: int = 0
     next_attempt_at: datetime | None = None
     last_error: str | None = None
@@ -109,6 +110,7 @@ class InMemoryEventStore:
     async def backlog(self, *, stuck_after_attempts: int) -> JournalBacklog:
         unpublished = [s for s in self._commits if s.published_at is None]
         unprojected = [s for s in self._commits if s.projected_at is None]
+        undispatched = [s for s in self._commits if s.dispatched_at is None]
         return JournalBacklog(
             unpublished=sum(len(s.commit.events) for s in unpublished),
             oldest_unpublished_at=min((s.commit.recorded_at for s in unpublished), default=None),
@@ -119,10 +121,23 @@ class InMemoryEventStore:
             ),
             unprojected=sum(len(s.commit.events) for s in unprojected),
             oldest_unprojected_at=min((s.commit.recorded_at for s in unprojected), default=None),
+            undispatched=sum(len(s.commit.events) for s in undispatched),
+            oldest_undispatched_at=min((s.commit.recorded_at for s in undispatched), default=None),
         )
 
     async def mark_published(self, commit_id: str, at: datetime) -> None:
         self._by_id[commit_id].published_at = at
+
+    async def stuck(self, *, stuck_after_attempts: int, limit: int) -> Sequence[PendingPublication]:
+        parked = [
+            s
+            for s in self._commits
+            if s.published_at is None and s.publish_attempts >= stuck_after_attempts
+        ]
+        return [
+            PendingPublication(s.commit, s.publish_attempts)
+            for s in sorted(parked, key=self._order)[:limit]
+        ]
 
     async def unprojected(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
         pending = [
@@ -134,6 +149,24 @@ class InMemoryEventStore:
 
     async def mark_projected(self, commit_id: str, at: datetime) -> None:
         self._by_id[commit_id].projected_at = at
+
+    async def undispatched(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
+        pending = [
+            s
+            for s in self._commits
+            if s.dispatched_at is None and s.commit.recorded_at < recorded_before
+        ]
+        return [s.commit for s in sorted(pending, key=self._order)[:limit]]
+
+    async def mark_dispatched(self, commit_id: str, at: datetime) -> None:
+        stored = self._by_id[commit_id]
+        if stored.dispatched_at is None:
+            stored.dispatched_at = at
+
+    async def mark_dispatched_through(self, aggregate_id: str, version: int, at: datetime) -> None:
+        for stored in self._streams.get(aggregate_id, []):
+            if stored.commit.last_version == version and stored.dispatched_at is None:
+                stored.dispatched_at = at
 
     async def locate_event(self, event_id: str) -> JournalPosition | None:
         found = self._by_event.get(event_id)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 
 from msgspec.structs import replace
 
@@ -28,6 +29,22 @@ class InMemoryFileStore:
             record = self._files.get(file_id)
             if record is not None and record.message_id is None:
                 self._files[file_id] = replace(record, message_id=message_id)
+
+    async def unattached_before(self, cutoff: datetime, *, limit: int) -> Sequence[FileRecord]:
+        unattached = [
+            record
+            for record in self._files.values()
+            if record.message_id is None and record.created_at < cutoff
+        ]
+        unattached.sort(key=lambda record: (record.created_at, record.id))
+        return unattached[: max(limit, 0)]
+
+    async def delete_unattached(self, file_id: str) -> bool:
+        record = self._files.get(file_id)
+        if record is None or record.message_id is not None:
+            return False
+        del self._files[file_id]
+        return True
 
 
 class InMemoryBlobStorage:

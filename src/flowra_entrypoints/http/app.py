@@ -87,7 +87,9 @@ class EmbeddedWorker:
 
 async def embedded_worker(container: Container, core: FlowraCore) -> EmbeddedWorker:
     settings: Settings = container.settings()
-    jobs = build_jobs(core, settings, container.metrics(), container.http_client())
+    jobs = build_jobs(
+        core, settings, container.metrics(), container.http_client(), container.event_bus()
+    )
     locks: LeaseLocks = await resolved(container.locks())
     return EmbeddedWorker(JobRunner(jobs, locks, owner=f"api-{uuid.uuid4()}"))
 

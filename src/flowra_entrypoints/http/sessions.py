@@ -147,7 +147,8 @@ class SessionBook:
         return int(self._max_lifetime)
 
     def on_ended(self, listener: SessionEndedListener) -> None:
-        """Call `listener(session_id)` after a logout ended a session (WebSocket 4401)."""
+        """Call `listener(session_id)` after a logout ended a session, or the IdP refused to
+        refresh it (WebSocket 4401). A session that simply runs out of time is not reported."""
         self._ended_listeners.append(listener)
 
     async def open(self, tokens: OidcTokens) -> str:
@@ -183,11 +184,7 @@ class SessionBook:
         raw = await self._store.take(SESSION_KEY_PREFIX + session_id)
         if raw is None:
             return None
-        for listener in self._ended_listeners:
-            try:
-                await listener(session_id)
-            except Exception as error:  # noqa: BLE001 - a listener must not undo the logout
-                logger.bind(logger="http").opt(exception=error).error("session-end listener")
+        await self._ended(session_id)
         return msgspec.json.decode(raw, type=_Session).refresh_token
 
     def session_id(self, cookie: str) -> str | None:
@@ -205,10 +202,18 @@ class SessionBook:
             if error.code is not ErrorCode.INVALID_REFRESH_TOKEN:
                 raise
             await self._store.delete(SESSION_KEY_PREFIX + session_id)
+            await self._ended(session_id)  # revoked at the IdP
             raise _session_ended() from None
         refreshed = self._session(tokens, session.ends_at)
         await self._save(session_id, refreshed, tokens)
         return refreshed
+
+    async def _ended(self, session_id: str) -> None:
+        for listener in self._ended_listeners:
+            try:
+                await listener(session_id)
+            except Exception as error:  # noqa: BLE001 - a listener must not undo the logout
+                logger.bind(logger="http").opt(exception=error).error("session-end listener")
 
     async def _load(self, session_id: str) -> _Session:
         raw = await self._store.get(SESSION_KEY_PREFIX + session_id)

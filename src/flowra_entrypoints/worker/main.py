@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import sys
 import uuid
 from collections.abc import Sequence
 
@@ -13,10 +14,14 @@ from loguru import logger
 from flowra_entrypoints.cli import EXIT_CONFIG_ERROR, refuse, start_process
 from flowra_entrypoints.migrator.startup import require_current_schema
 from flowra_entrypoints.settings import Settings
-from flowra_entrypoints.worker.jobs import CATCHUP, RELAY
+from flowra_entrypoints.worker.jobs import CATCHUP, DISPATCH, RELAY
+from flowra_entrypoints.worker.repair_job import REPAIR
 from flowra_entrypoints.worker.user_sync_job import USER_SYNC
 
-KNOWN_JOBS = (RELAY, CATCHUP, USER_SYNC)
+KNOWN_JOBS = (RELAY, CATCHUP, DISPATCH, USER_SYNC, REPAIR)
+
+
+DEAD_LETTERS = "dead-letters"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -26,6 +31,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--jobs",
         default=",".join(KNOWN_JOBS),
         help=f"comma-separated jobs to run (default: all of {', '.join(KNOWN_JOBS)})",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parked = commands.add_parser(
+        DEAD_LETTERS,
+        help="list what the delivery parked (stuck commits, bus dead letters); exit 1 if any",
+    )
+    parked.add_argument(
+        "--replay", action="store_true", help="publish stuck commits and replay dead letters now"
+    )
+    parked.add_argument(
+        "--limit", type=int, default=100, help="how many of each kind to list (default 100)"
     )
     return parser.parse_args(argv)
 
@@ -58,7 +74,19 @@ def main(argv: Sequence[str] | None = None) -> None:
             "flowra-worker needs storage.backend=mongo",
             EXIT_CONFIG_ERROR,
         )
-    jobs = selected_jobs(args.jobs)
     require_current_schema(settings, migrate=False, process="flowra-worker")
+    if args.command == DEAD_LETTERS:
+        from flowra_entrypoints.worker.dead_letters import dead_letters_command
+
+        if args.limit < 1:
+            refuse("--limit must be at least 1")
+        sys.exit(
+            asyncio.run(
+                dead_letters_command(
+                    settings, loaded.explicit_keys, replay=args.replay, limit=args.limit
+                )
+            )
+        )
+    jobs = selected_jobs(args.jobs)
     logger.bind(logger="worker").info("starting flowra-worker", jobs=jobs, env=settings.env)
     asyncio.run(run(settings, jobs, loaded.explicit_keys))

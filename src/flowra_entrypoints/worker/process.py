@@ -119,7 +119,7 @@ class WorkerProcess:
         http_client: httpx.AsyncClient = container.http_client()
         jobs = [
             job
-            for job in build_jobs(core, self._settings, metrics, http_client)
+            for job in build_jobs(core, self._settings, metrics, http_client, container.event_bus())
             if job.name in self._job_names
         ]
         self._runner = JobRunner(jobs, locks, self._owner)

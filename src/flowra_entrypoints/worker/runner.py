@@ -45,13 +45,33 @@ class JobRunner:
         try:
             while not self._stop.is_set():
                 # Acquiring also renews our own lease; a batch is far shorter than a lease.
-                if await self._locks.acquire(job.name, self._owner, LEASE_SECONDS):
+                if await self._acquire(job):
                     await self._tick(job)
                 with contextlib.suppress(TimeoutError):
                     # The interval timer; it ends early when the runner is stopped.
                     await asyncio.wait_for(self._stop.wait(), timeout=job.interval)
         finally:
+            await self._release(job)
+
+    async def _acquire(self, job: Job) -> bool:
+        """Take or renew the job's lease; a database that cannot answer means not this time
+        (the loop must outlive an outage: it is the only thing that runs the job here)."""
+        try:
+            return await self._locks.acquire(job.name, self._owner, LEASE_SECONDS)
+        except FlowraError as error:
+            logger.bind(logger=f"worker.{job.name}", job=job.name).warning(
+                "could not take the job's lease", error=error.message
+            )
+            return False
+
+    async def _release(self, job: Job) -> None:
+        """Give the lease back; if the database cannot take it, the lease simply expires."""
+        try:
             await self._locks.release(job.name, self._owner)
+        except FlowraError as error:
+            logger.bind(logger=f"worker.{job.name}", job=job.name).warning(
+                "could not release the job's lease; it expires on its own", error=error.message
+            )
 
     @staticmethod
     async def _tick(job: Job) -> None:

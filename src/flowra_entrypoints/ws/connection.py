@@ -54,6 +54,7 @@ class Connection:
         "actor",
         "close_code",
         "id",
+        "session_id",
         "subscriptions",
     )
 
@@ -66,9 +67,12 @@ class Connection:
         queue_size: int,
         meter: WebSocketMeter,
         on_close: CloseRequest,
+        session_id: str | None = None,
     ) -> None:
+        """`session_id`: the browser session whose ticket opened the connection, if any."""
         self.id = connection_id
         self.actor = actor
+        self.session_id = session_id
         self.subscriptions: dict[str, Subscription] = {}
         self.close_code: int | None = None
         self._sink = sink

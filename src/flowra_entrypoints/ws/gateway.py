@@ -1,6 +1,7 @@
 """The WebSocket gateway: takes every event from the bus and every live push from the channel,
 routes them through one inbox task (in arrival order, off the publisher's path), and serves each
-connection from handshake to close."""
+connection from handshake to close. After a gap in the bus's live feed every subscriber is asked
+to resync; when a browser session ends, its connections close with 4401 on every instance."""
 
 from __future__ import annotations
 
@@ -18,7 +19,13 @@ from flowra_core.domain.events import EventEnvelope
 from flowra_core.ports.chats import ChatStore
 from flowra_core.ports.clock import Clock, IdGenerator
 from flowra_core.ports.event_bus import EventBus
-from flowra_core.ports.live import ChatReadPush, LiveChannel, LivePush, PresenceStatus
+from flowra_core.ports.live import (
+    ChatReadPush,
+    LiveChannel,
+    LivePush,
+    PresenceStatus,
+    SessionEndedPush,
+)
 from flowra_core.ports.workspaces import WorkspaceStore
 from flowra_entrypoints.ws.access import ChatLookup
 from flowra_entrypoints.ws.frames import CloseCode
@@ -27,8 +34,8 @@ from flowra_entrypoints.ws.hub import Hub
 from flowra_entrypoints.ws.limits import GatewayLimits, Monotonic, TypingThrottle
 from flowra_entrypoints.ws.meter import WebSocketMeter
 from flowra_entrypoints.ws.presence import PresenceTracker
-from flowra_entrypoints.ws.pushes import PushRouter
-from flowra_entrypoints.ws.resume import ChatJournal
+from flowra_entrypoints.ws.pushes import PushRouter, close_session
+from flowra_entrypoints.ws.resume import ChatJournal, ask_subscribers_to_resync
 from flowra_entrypoints.ws.router import EventRouter
 from flowra_entrypoints.ws.serving import ConnectionServer
 from flowra_entrypoints.ws.session import SessionServices
@@ -99,6 +106,7 @@ class WebSocketGateway:
         self._server.reopen()
         if not self._listening:
             self._ports.bus.listen(self._received_event)
+            self._ports.bus.on_live_gap(self._live_gap)
             self._ports.live.listen(self._received_push)
             self._listening = True
 
@@ -137,6 +145,17 @@ class WebSocketGateway:
                 "chat.read not relayed", error=error.reason
             )
 
+    async def session_ended(self, session_id: str) -> None:
+        """A browser session ended (`SessionBook.on_ended`): close its connections here with
+        4401 at once, and on the other instances through the live channel."""
+        close_session(self.hub, session_id)
+        try:
+            await self._ports.live.publish(SessionEndedPush(session_id=session_id))
+        except ServiceUnavailable as error:
+            logger.bind(logger="ws").warning(
+                "session end not relayed to other instances", error=error.reason
+            )
+
     async def drained(self) -> None:
         """Wait until every event and push received so far has been routed."""
         if self._inbox is not None:
@@ -147,6 +166,14 @@ class WebSocketGateway:
 
     async def _received_push(self, push: LivePush) -> None:
         self._take(push)
+
+    async def _live_gap(self) -> None:
+        # Not through the inbox: what it holds was received before the gap, and a full inbox
+        # must not swallow this.
+        queued = ask_subscribers_to_resync(self.hub)
+        logger.bind(logger="ws").warning(
+            "live feed resumed after a gap; subscribers asked to resync", subscriptions=queued
+        )
 
     def _take(self, item: EventEnvelope | LivePush) -> None:
         if self._inbox is None:

@@ -12,7 +12,7 @@ from flowra_core.app.users import UserService
 from flowra_core.domain.errors import DomainError, ErrorCode
 from flowra_core.ports.identity import TokenVerifier
 from flowra_core.ports.users import UserStore
-from flowra_entrypoints.ws.tickets import TicketBook
+from flowra_entrypoints.ws.tickets import TicketBook, TicketHolder
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,13 @@ class HandshakeRequest:
     headers: Mapping[str, str]  # lower-case names
     query: Mapping[str, str]
     request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    actor: Actor
+    session_id: str | None
+    """The browser session behind the ticket, if any: its end closes the connection (4401)."""
 
 
 def origin_of(url: str) -> str:
@@ -45,17 +52,19 @@ class HandshakeGate:
         self._tickets = tickets
         self._origins = frozenset(origin_of(origin) for origin in trusted_origins)
 
-    async def admit(self, request: HandshakeRequest) -> Actor:
+    async def admit(self, request: HandshakeRequest) -> Admission:
         """The caller, or DomainError: UNAUTHENTICATED / TOKEN_EXPIRED (401), FORBIDDEN for an
         untrusted Origin and USER_INACTIVE (403)."""
         ticket = request.query.get("ticket")
         # A ticket is consumed by the handshake, whether it is used or not.
         ticket_holder = await self._tickets.redeem(ticket) if ticket else None
         authorization = request.headers.get("authorization")
+        session_id = None
         if authorization is not None:
             actor = await self._bearer(authorization)
         elif ticket:
             actor = await self._ticket_user(ticket_holder)
+            session_id = ticket_holder.session_id if ticket_holder is not None else None
         else:
             raise DomainError(
                 ErrorCode.UNAUTHENTICATED,
@@ -64,7 +73,7 @@ class HandshakeGate:
         origin = request.headers.get("origin")
         if origin is not None and origin_of(origin) not in self._origins:
             raise DomainError(ErrorCode.FORBIDDEN, f"Origin {origin} is not allowed")
-        return actor
+        return Admission(actor, session_id)
 
     async def _bearer(self, authorization: str) -> Actor:
         scheme, _, token = authorization.partition(" ")
@@ -74,8 +83,8 @@ class HandshakeGate:
         user = await self._users.provision(claims)
         return Actor(user.id, is_system_admin=user.is_system_admin)
 
-    async def _ticket_user(self, user_id: str | None) -> Actor:
-        user = await self._user_store.get(user_id) if user_id is not None else None
+    async def _ticket_user(self, holder: TicketHolder | None) -> Actor:
+        user = await self._user_store.get(holder.user_id) if holder is not None else None
         if user is None:
             raise DomainError(
                 ErrorCode.UNAUTHENTICATED, "The ticket is unknown, expired or already used"

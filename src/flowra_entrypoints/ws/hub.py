@@ -70,6 +70,10 @@ class Hub:
             found.extend(self._by_user.get(user_id, ()))
         return found
 
+    def of_session(self, session_id: str) -> list[Connection]:
+        """The connections opened with a ticket of this browser session (a rare lookup: logout)."""
+        return [c for c in self.connections() if c.session_id == session_id]
+
     def users(self) -> Collection[str]:
         return self._by_user.keys()
 

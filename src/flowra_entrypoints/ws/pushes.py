@@ -1,12 +1,33 @@
-"""Live pushes (typing, presence, read markers) → this instance's connections (websocket.md §4)."""
+"""Live pushes (typing, presence, read markers, session ends) → this instance's connections
+(websocket.md §1, §4)."""
 
 from __future__ import annotations
 
 from flowra_core.domain.datetimes import format_timestamp
-from flowra_core.ports.live import ChatReadPush, LivePush, PresencePush, TypingPush
+from flowra_core.ports.live import (
+    ChatReadPush,
+    LivePush,
+    PresencePush,
+    SessionEndedPush,
+    TypingPush,
+)
 from flowra_entrypoints.ws.access import ChatLookup
-from flowra_entrypoints.ws.frames import ChatRead, PresenceChanged, TypingNotice, encode
+from flowra_entrypoints.ws.frames import (
+    ChatRead,
+    CloseCode,
+    PresenceChanged,
+    TypingNotice,
+    encode,
+)
 from flowra_entrypoints.ws.hub import Hub
+
+
+def close_session(hub: Hub, session_id: str) -> int:
+    """Close, with 4401, the connections opened with a ticket of the session; how many."""
+    connections = hub.of_session(session_id)
+    for connection in connections:
+        connection.close(CloseCode.SESSION_ENDED, "session ended")
+    return len(connections)
 
 
 class PushRouter:
@@ -21,6 +42,8 @@ class PushRouter:
             await self._typing(push)
         elif isinstance(push, PresencePush):
             await self._presence(push)
+        elif isinstance(push, SessionEndedPush):
+            close_session(self._hub, push.session_id)
         else:
             self._chat_read(push)
 

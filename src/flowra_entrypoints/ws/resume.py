@@ -1,5 +1,6 @@
 """Resume (websocket.md §5): the chat's `chat.*` and `message.*` events recorded after the
-client's last event, or the reason the client must reload the chat instead."""
+client's last event, or the reason the client must reload the chat instead; and the call to
+resume that every subscriber gets after a gap in the live feed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Final, Protocol
 
 from flowra_core.domain.events import EventEnvelope
 from flowra_core.ports.event_store import JournalPosition
-from flowra_entrypoints.ws.frames import ResyncReason
+from flowra_entrypoints.ws.frames import OutboundFrame, ResyncReason, ResyncRequired, encode
+from flowra_entrypoints.ws.hub import Hub
 
 MAX_REPLAYED_EVENTS: Final = 500
 
@@ -42,3 +44,27 @@ async def missed_events(
     if len(events) > MAX_REPLAYED_EVENTS:
         return ResyncReason.TOO_MANY
     return events
+
+
+LIVE_GAP_REASON: Final = ResyncReason.TOO_MANY
+"""websocket.md §5 names no reason for a gap in the live feed; `too_many` is the closest: an
+unknown number of events went by that the server will not replay unasked."""
+
+
+def ask_subscribers_to_resync(hub: Hub) -> int:
+    """After a gap in the live feed: `resync_required` for every subscription of every
+    connection here, so each client resumes (`subscribe` with `last_event_id`) or reloads.
+    Returns how many frames were queued. A frame for a chat being replayed waits for the end of
+    the replay."""
+    frames: dict[str, OutboundFrame] = {}
+    queued = 0
+    for connection in hub.connections():
+        for chat_id in list(connection.subscriptions):
+            frame = frames.get(chat_id)
+            if frame is None:
+                frame = frames[chat_id] = encode(
+                    ResyncRequired(chat_id=chat_id, reason=LIVE_GAP_REASON)
+                )
+            connection.push(frame, chat_id=chat_id)
+            queued += 1
+    return queued

@@ -10,14 +10,13 @@ from typing import Any
 import msgspec
 from loguru import logger
 
-from flowra_core.app.actor import Actor
 from flowra_core.domain.datetimes import format_timestamp
 from flowra_core.domain.errors import DomainError, ErrorCode, ServiceUnavailable
 from flowra_core.ports.clock import IdGenerator
 from flowra_entrypoints.http.problems import PROBLEM_MEDIA_TYPE, STATUS_OF, Problem, title_for
 from flowra_entrypoints.ws.connection import Connection, PeerGoneError
 from flowra_entrypoints.ws.frames import CloseCode, Connected, OutboundFrame, encode, seconds
-from flowra_entrypoints.ws.handshake import HandshakeGate, HandshakeRequest
+from flowra_entrypoints.ws.handshake import Admission, HandshakeGate, HandshakeRequest
 from flowra_entrypoints.ws.limits import GatewayLimits, Monotonic
 from flowra_entrypoints.ws.presence import PresenceTracker
 from flowra_entrypoints.ws.session import ClientSession, SessionServices
@@ -77,7 +76,7 @@ class ConnectionServer:
     async def serve(self, socket: GatewaySocket) -> None:
         request = socket.request
         try:
-            actor = await self._admit(request)
+            admission = await self._admit(request)
         except ServiceUnavailable:
             await self._refuse(socket, request, _unavailable("A dependency is unavailable"))
             return
@@ -86,6 +85,7 @@ class ConnectionServer:
             return
         task = asyncio.current_task()
         assert task is not None
+        actor = admission.actor
         connection = Connection(
             self._ids.new_id(),
             actor,
@@ -93,6 +93,7 @@ class ConnectionServer:
             queue_size=self._limits.send_queue_size,
             meter=self._services.meter,
             on_close=self._close_requested,
+            session_id=admission.session_id,
         )
         # First in the queue, before any event routed while the upgrade completes; registered
         # before the first await, so the per-user limit cannot be overrun.
@@ -123,14 +124,14 @@ class ConnectionServer:
             if last:
                 await self._presence.departed(actor.user_id)
 
-    async def _admit(self, request: HandshakeRequest) -> Actor:
+    async def _admit(self, request: HandshakeRequest) -> Admission:
         if self._closing:
             raise _unavailable("The server is shutting down; reconnect shortly")
-        actor = await self._gate.admit(request)
+        admission = await self._gate.admit(request)
         limit = self._limits.max_connections_per_user
-        if self._hub.count_of(actor.user_id) >= limit:
+        if self._hub.count_of(admission.actor.user_id) >= limit:
             raise DomainError(ErrorCode.RATE_LIMITED, f"At most {limit} open connections per user")
-        return actor
+        return admission
 
     def _connected_frame(self, connection: Connection) -> OutboundFrame:
         return encode(

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 from flowra_core.app.actor import Actor
 from flowra_core.domain.chat.creation import NewChat
+from flowra_core.ports.event_bus import EventBus
 from flowra_core.ports.event_store import EventStore
+from flowra_core.ports.live import LiveChannel
 from flowra_core.testing.builder import TestCore, build_test_core
 from flowra_core.testing.clock import SeededTokens
 from flowra_core.testing.ephemeral import InMemoryEphemeralStore
@@ -38,7 +40,7 @@ class GatewayKit:
     gateway: WebSocketGateway
     tickets: TicketBook
     tokens: KnownTokens
-    live: InMemoryLiveChannel
+    live: LiveChannel
     scheduler: ManualScheduler
     monotonic: ManualMonotonic
     metrics: Metrics
@@ -112,12 +114,15 @@ async def build_gateway_kit(
     limits: GatewayLimits | None = None,
     grace: float = 5.0,
     journal: Callable[[EventStore], ChatJournal] | None = None,
+    bus: Callable[[EventBus], EventBus] | None = None,
+    live: LiveChannel | None = None,
 ) -> GatewayKit:
     """A started gateway on a fresh test core; `journal` wraps the core's event store where the
-    gateway reads it (resume)."""
+    gateway reads it (resume), `bus` the core's bus where the gateway listens to it; `live`
+    replaces the in-memory live channel (another instance's pushes, Redis)."""
     tc = await build_test_core()
     ports = tc.core.ports
-    live = InMemoryLiveChannel()
+    live = live or InMemoryLiveChannel()
     scheduler = ManualScheduler()
     monotonic = ManualMonotonic()
     tokens = KnownTokens()
@@ -140,7 +145,7 @@ async def build_gateway_kit(
     )
     gateway = WebSocketGateway(
         GatewayPorts(
-            bus=ports.bus,
+            bus=bus(ports.bus) if bus else ports.bus,
             live=live,
             journal=journal(ports.event_store) if journal else ports.event_store,
             chats=ports.chats,

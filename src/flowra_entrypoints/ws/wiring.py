@@ -9,6 +9,8 @@ from flowra_core.ports.identity import TokenVerifier
 from flowra_core.ports.live import LiveChannel, PresenceRegistry
 from flowra_core.testing.live import InMemoryPresenceRegistry
 from flowra_core.testing.presence import InMemoryPresence
+from flowra_entrypoints.http.sessions import SessionBook
+from flowra_entrypoints.identity import IdentitySide
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.ws.gateway import GatewayPorts, WebSocketGateway
@@ -34,6 +36,11 @@ def presence_registry_of(core: FlowraCore) -> PresenceRegistry:
     return InMemoryPresenceRegistry(presence)
 
 
+def session_book_of(identity: IdentitySide) -> SessionBook | None:
+    """The browser sessions (Keycloak provider only): their ends close WebSockets (4401)."""
+    return identity.keycloak.sessions if identity.keycloak is not None else None
+
+
 def build_websocket_gateway(
     *,
     settings: Settings,
@@ -43,9 +50,11 @@ def build_websocket_gateway(
     live: LiveChannel,
     presence: PresenceRegistry,
     metrics: Metrics,
+    sessions: SessionBook | None = None,
 ) -> WebSocketGateway:
     """The gateway on the core's ports plus the live channel and the presence registry, which
-    are per-process in memory or shared through Redis (`eventbus.type`)."""
+    are per-process in memory or shared through Redis (`eventbus.type`); it listens for the
+    ends of `sessions`."""
     ports = core.ports
     tracker = PresenceTracker(
         presence,
@@ -62,7 +71,7 @@ def build_websocket_gateway(
         tickets=tickets,
         trusted_origins=[settings.server.public_url, *settings.cors.allowed_origins],
     )
-    return WebSocketGateway(
+    gateway = WebSocketGateway(
         GatewayPorts(
             bus=ports.bus,
             live=live,
@@ -77,3 +86,6 @@ def build_websocket_gateway(
         meter=WebSocketMeter(metrics),
         limits=GatewayLimits.from_settings(settings.websocket),
     )
+    if sessions is not None:
+        sessions.on_ended(gateway.session_ended)
+    return gateway

@@ -35,6 +35,7 @@ from flowra_adapters.redis import (
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.domain.events import AggregateType, EventEnvelope
 from flowra_core.domain.user.events import DeactivationReason, UserDeactivated, UserReactivated
+from flowra_core.ports.dead_letters import DeadLetters
 from flowra_core.ports.ephemeral import EphemeralStore
 from flowra_core.ports.event_bus import EventBus
 from flowra_core.ports.live import PresenceRegistry
@@ -187,6 +188,7 @@ class BusBackend:
     subscribed (what a listener misses before that is gone)."""
 
     bus: EventBus
+    dead_letters: DeadLetters
     redis: RedisEventBus | None = None
 
     async def start(self, *, listening: bool = False) -> None:
@@ -201,13 +203,14 @@ class BusBackend:
 @contextlib.asynccontextmanager
 async def bus_backend(kind: str, url: str) -> AsyncIterator[BusBackend]:
     if kind == "memory":
-        yield BusBackend(InMemoryEventBus())
+        memory = InMemoryEventBus(max_deliveries=FAST_BUS.max_deliveries)
+        yield BusBackend(memory, memory)
         return
     keys = BusKeys(fresh_prefix("bus"))
     async with redis_connection(url) as client:
         bus = RedisEventBus(client, keys=keys, options=FAST_BUS)
         try:
-            yield BusBackend(bus, bus)
+            yield BusBackend(bus, bus, bus)
         finally:
             await bus.stop()
             await delete_keys(client, f"{keys.prefix}*")

@@ -1,6 +1,7 @@
-"""EventStore contract, the relay and catch-up work lists: commits recorded before the cut-off
-in journal order, the relay's back-off after failed attempts, the independent published and
-projected markers, and the backlog the health checks report (counted in events)."""
+"""EventStore contract, the relay, catch-up and dispatch work lists: commits recorded before the
+cut-off in journal order, the relay's back-off after failed attempts and its parked (stuck)
+commits, the independent published, projected and dispatched markers, and the backlog the health
+checks report (counted in events)."""
 
 from __future__ import annotations
 
@@ -121,6 +122,8 @@ class TestBacklog:
             stuck=0,
             unprojected=0,
             oldest_unprojected_at=None,
+            undispatched=0,
+            oldest_undispatched_at=None,
         )
 
     async def test_events_waiting_oldest_first_and_stuck_ones(self, ports: Ports) -> None:
@@ -131,6 +134,7 @@ class TestBacklog:
         await ports.events.mark_published("u1-c0", LATER)
         await ports.events.mark_projected("u1-c0", LATER)
         await ports.events.mark_projected("u2-c0", LATER)
+        await ports.events.mark_dispatched("u1-c0", LATER)
         await ports.events.record_publish_failure(
             "u2-c0", attempts=10, next_attempt_at=LATER, error="redis down"
         )
@@ -143,4 +147,72 @@ class TestBacklog:
             stuck=3,
             unprojected=1,
             oldest_unprojected_at=LATER,
+            undispatched=4,
+            oldest_undispatched_at=later,
         )
+
+
+class TestStuck:
+    async def test_parked_commits_in_journal_order_whatever_their_back_off(
+        self, ports: Ports
+    ) -> None:
+        await record_at(ports, 3, 1, 2)
+        far = LATER + timedelta(hours=1)
+        for commit_id, attempts in (("u3-c0", 12), ("u1-c0", 10), ("u2-c0", 9)):
+            await ports.events.record_publish_failure(
+                commit_id, attempts=attempts, next_attempt_at=far, error="redis down"
+            )
+
+        parked = await ports.events.stuck(stuck_after_attempts=10, limit=5)
+
+        assert [(p.commit.commit_id, p.attempts) for p in parked] == [("u1-c0", 10), ("u3-c0", 12)]
+        assert ids(await ports.events.stuck(stuck_after_attempts=10, limit=1)) == ["u1-c0"]
+
+    async def test_a_published_commit_is_no_longer_parked(self, ports: Ports) -> None:
+        await record_at(ports, 1)
+        await ports.events.record_publish_failure(
+            "u1-c0", attempts=10, next_attempt_at=LATER, error="redis down"
+        )
+
+        await ports.events.mark_published("u1-c0", LATER)
+
+        assert await ports.events.stuck(stuck_after_attempts=10, limit=5) == []
+
+
+class TestUndispatched:
+    async def test_recorded_order_before_the_cut_off_up_to_the_limit(self, ports: Ports) -> None:
+        await record_at(ports, 3, 1, 2, 4)
+
+        found = await ports.events.undispatched(recorded_before=T0 + timedelta(seconds=4), limit=2)
+
+        assert ids(found) == ["u1-c0", "u2-c0"]
+
+    async def test_a_dispatched_commit_is_done_and_keeps_its_first_time(self, ports: Ports) -> None:
+        await record_at(ports, 1, 2)
+
+        await ports.events.mark_dispatched("u1-c0", T0)
+        await ports.events.mark_dispatched("u1-c0", LATER)
+
+        assert ids(await ports.events.undispatched(recorded_before=LATER, limit=5)) == ["u2-c0"]
+        backlog = await ports.events.backlog(stuck_after_attempts=10)
+        assert (backlog.undispatched, backlog.oldest_undispatched_at) == (
+            1,
+            T0 + timedelta(seconds=2),
+        )
+
+    async def test_the_last_event_of_a_commit_marks_it(self, ports: Ports) -> None:
+        await ports.events.append(commit("u1", 0, CREATED, UPDATED))
+        await ports.events.append(commit("u1", 2, UPDATED, UPDATED, UPDATED))
+        await ports.events.append(commit("u2", 0, CREATED, recorded_at=T0 + timedelta(seconds=1)))
+
+        await ports.events.mark_dispatched_through("u1", 4, LATER)  # inside u1-c2
+        await ports.events.mark_dispatched_through("u1", 2, LATER)  # last of u1-c0
+        await ports.events.mark_dispatched_through("u1", 9, LATER)  # unknown version
+        await ports.events.mark_dispatched_through("u9", 1, LATER)  # unknown stream
+
+        remaining = await ports.events.undispatched(recorded_before=LATER, limit=5)
+        assert ids(remaining) == ["u1-c2", "u2-c0"]
+
+        await ports.events.mark_dispatched_through("u1", 5, LATER)
+
+        assert ids(await ports.events.undispatched(recorded_before=LATER, limit=5)) == ["u2-c0"]

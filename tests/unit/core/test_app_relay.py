@@ -14,8 +14,9 @@ from flowra_core.app.relay import STUCK_AFTER_ATTEMPTS, backoff_seconds
 from flowra_core.domain.chat import NewChat
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.domain.events import EventEnvelope
+from flowra_core.domain.notification import NotificationType
 from flowra_core.domain.user import UserSource
-from flowra_core.ports.event_bus import EventHandler
+from flowra_core.ports.event_bus import EventHandler, LiveGapHandler
 from flowra_core.ports.identity import IdentityClaims
 from flowra_core.ports.search import SearchEntry, SearchIndex, SearchQuery
 from flowra_core.testing.builder import in_memory_ports
@@ -37,6 +38,9 @@ class SwitchableBus:
 
     def listen(self, handler: EventHandler) -> None:
         self.inner.listen(handler)
+
+    def on_live_gap(self, handler: LiveGapHandler) -> None:
+        self.inner.on_live_gap(handler)
 
     async def publish(self, events: Sequence[EventEnvelope]) -> None:
         if self.down:
@@ -135,6 +139,25 @@ class TestRelay:
         assert (await relay.run_once()).published == 1
         assert rig.bus.delivered[-2:] == missed
 
+    async def test_an_operator_replays_parked_commits_without_waiting_for_the_back_off(
+        self, rig: Rig
+    ) -> None:
+        missed = await _workspace_while_bus_down(rig)
+        relay = rig.core.relay(batch_size=100)
+        rig.bus.down = True
+        for attempt in range(1, STUCK_AFTER_ATTEMPTS + 1):
+            rig.clock.advance(timedelta(seconds=backoff_seconds(attempt) + 3))
+            await relay.run_once()
+        assert (await relay.replay_stuck()).failed == 1  # still down: one more attempt
+        rig.bus.down = False
+
+        report = await relay.replay_stuck()
+
+        assert (report.published, report.failed) == (1, 0)
+        assert rig.bus.delivered[-2:] == missed
+        assert (await rig.store.backlog(stuck_after_attempts=STUCK_AFTER_ATTEMPTS)).stuck == 0
+        assert (await relay.replay_stuck()).published == 0
+
     def test_backoff_doubles_from_one_second_up_to_five_minutes(self) -> None:
         assert [backoff_seconds(n) for n in (1, 2, 3, 10, 30)] == [1, 2, 4, 300, 300]
 
@@ -144,10 +167,10 @@ class TestProjectionCatchup:
         alice = await _alice(rig)
         workspace = await rig.core.workspaces.create(alice, name="Team", description=None)
         rig.search.fail_next = True
-        with pytest.raises(ServiceUnavailable):
-            await rig.core.chats.create(
-                alice, workspace.workspace.id, NewChat(type="task", title="Deploy the release")
-            )
+        # The commit is stored, so the command succeeds; its projections are left to the worker.
+        await rig.core.chats.create(
+            alice, workspace.workspace.id, NewChat(type="task", title="Deploy the release")
+        )
         assert (await rig.store.backlog(stuck_after_attempts=10)).unprojected == 2
         hits = await _search(rig, alice, workspace.workspace.id)
         assert hits == []
@@ -160,3 +183,63 @@ class TestProjectionCatchup:
 async def _search(rig: Rig, actor: Actor, workspace_id: str) -> list[str]:
     page = await rig.core.search.search(actor, workspace_id, q="deplo")
     return [hit.chat_title for hit in page.items]
+
+
+class TestDispatchSweep:
+    async def _task_assigned_to_bob_while_bus_down(self, rig: Rig) -> Actor:
+        alice = await _alice(rig)
+        bob_user = await rig.core.users.provision(
+            IdentityClaims("local:bob", "bob", None, None, False, UserSource.DEV)
+        )
+        bob = Actor(bob_user.id)
+        workspace = await rig.core.workspaces.create(alice, name="Team", description=None)
+        await rig.core.workspaces.add_member(
+            alice, workspace.workspace.id, user_id=bob.user_id, username=None, role=None
+        )
+        rig.bus.down = True
+        await rig.core.chats.create(
+            alice,
+            workspace.workspace.id,
+            NewChat(type="task", title="Ship it", assignee_id=bob.user_id),
+        )
+        rig.bus.down = False
+        return bob
+
+    async def _notified(self, rig: Rig, actor: Actor) -> list[NotificationType]:
+        page = await rig.core.notifications.list(actor)
+        return [item.type for item in page.items]
+
+    async def test_the_consumer_confirms_what_it_handled(self, rig: Rig) -> None:
+        alice = await _alice(rig)
+        await rig.core.workspaces.create(alice, name="Team", description=None)
+
+        backlog = await rig.store.backlog(stuck_after_attempts=STUCK_AFTER_ATTEMPTS)
+
+        assert (backlog.undispatched, backlog.oldest_undispatched_at) == (0, None)
+
+    async def test_an_event_the_consumer_never_saw_is_dispatched_after_ten_seconds(
+        self, rig: Rig
+    ) -> None:
+        bob = await self._task_assigned_to_bob_while_bus_down(rig)
+        sweep = rig.core.dispatch_sweep(batch_size=100)
+        assert await self._notified(rig, bob) == []
+        assert (await sweep.run_once()).dispatched == 0  # within the 10 s grace
+
+        rig.clock.advance(timedelta(seconds=11))
+        report = await sweep.run_once()
+
+        assert (report.dispatched, report.failed) == (1, 0)
+        assert await self._notified(rig, bob) == [NotificationType.CHAT_ADDED]
+        backlog = await rig.store.backlog(stuck_after_attempts=STUCK_AFTER_ATTEMPTS)
+        assert backlog.undispatched == 0
+
+    async def test_the_relay_redelivering_a_swept_commit_notifies_nobody_twice(
+        self, rig: Rig
+    ) -> None:
+        bob = await self._task_assigned_to_bob_while_bus_down(rig)
+        rig.clock.advance(timedelta(seconds=11))
+        await rig.core.dispatch_sweep(batch_size=100).run_once()
+
+        assert (await rig.core.relay(batch_size=100).run_once()).published == 1
+
+        assert await self._notified(rig, bob) == [NotificationType.CHAT_ADDED]

@@ -17,11 +17,12 @@ import pytest
 
 from flowra_core.app.actor import Actor
 from flowra_core.app.projections import CompositeProjector
+from flowra_core.app.telemetry import TagOutcome
 from flowra_core.app.users import UserService
 from flowra_core.app.workspaces import WorkspaceService
 from flowra_core.app.write_path import RETRY_DELAYS, WritePath
 from flowra_core.domain.errors import ConcurrencyConflict, DomainError, ErrorCode
-from flowra_core.domain.events import EventEnvelope
+from flowra_core.domain.events import AggregateType, EventEnvelope
 from flowra_core.domain.user import UserSource
 from flowra_core.domain.workspace import (
     MemberRole,
@@ -35,6 +36,7 @@ from flowra_core.testing.clock import FixedClock, SeededIds, SeededTokens
 from flowra_core.testing.event_bus import InMemoryEventBus
 from flowra_core.testing.event_store import InMemoryEventStore
 from flowra_core.testing.presence import InMemoryPresence
+from flowra_core.testing.repair import InMemoryRepairQueue
 from flowra_core.testing.users import InMemoryUserStore
 from flowra_core.testing.workspaces import InMemoryInviteTokenStore, InMemoryWorkspaceStore
 
@@ -76,12 +78,30 @@ class InterleavingEventStore(InMemoryEventStore):
 
 
 @dataclass
+class RecordingTelemetry:
+    """What the write path reported: commits (by their event types) and lost races."""
+
+    commits: list[tuple[str, ...]] = field(default_factory=list)
+    conflicts: list[AggregateType] = field(default_factory=list)
+
+    def committed(self, commit: Commit) -> None:
+        self.commits.append(tuple(envelope.type for envelope in commit.events))
+
+    def conflicted(self, aggregate_type: AggregateType) -> None:
+        self.conflicts.append(aggregate_type)
+
+    def tag_executed(self, tag: str, outcome: TagOutcome) -> None:
+        raise AssertionError("the write path runs no tags")
+
+
+@dataclass
 class Harness:
     journal: InterleavingEventStore
     workspace_store: InMemoryWorkspaceStore
     users: UserService
     workspaces: WorkspaceService
     delays: list[float]
+    telemetry: RecordingTelemetry
 
     async def user(self, username: str) -> Actor:
         user = await self.users.provision(
@@ -109,6 +129,7 @@ class Harness:
 def harness() -> Harness:
     journal = InterleavingEventStore()
     delays: list[float] = []
+    telemetry = RecordingTelemetry()
 
     async def recorded_sleep(delay: float) -> None:
         delays.append(delay)
@@ -120,6 +141,8 @@ def harness() -> Harness:
         clock=FixedClock(),
         ids=SeededIds(7),
         projector=CompositeProjector([]),
+        repairs=InMemoryRepairQueue(),
+        telemetry=telemetry,
         sleep=recorded_sleep,
     )
     user_store = InMemoryUserStore()
@@ -137,6 +160,7 @@ def harness() -> Harness:
             InMemoryPresence(),
         ),
         delays=delays,
+        telemetry=telemetry,
     )
 
 
@@ -323,6 +347,12 @@ class TestRetry:
         assert attempts == [2, 3]  # read version 2, lost to the rival, reloaded version 3
         assert harness.delays == [0.01]
         assert harness.journal.conflicts == 1
+        assert harness.telemetry.conflicts == [AggregateType.WORKSPACE]
+        # The lost attempt is not a commit: the rival's and the retry's are.
+        assert harness.telemetry.commits[-2:] == [("workspace.updated",), ("member.added",)]
+        assert sum(len(types) for types in harness.telemetry.commits) == len(
+            harness.journal.all_events()
+        )
         assert [e.type for e in harness.stream(workspace_id)] == [
             "workspace.created",
             "member.added",

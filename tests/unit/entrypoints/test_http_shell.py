@@ -61,6 +61,21 @@ async def test_details_name_the_memory_storage(client: httpx.AsyncClient) -> Non
     assert isinstance(body["uptime_seconds"], int)
 
 
+async def test_details_report_the_background_delivery(client: httpx.AsyncClient) -> None:
+    components = (await client.get("/health/details")).json()["components"]
+
+    idle = {"status": "healthy", "backend": "memory", "count": 0, "oldest_age_seconds": 0.0}
+    assert components["event_relay"] == idle | {"stuck": 0}
+    assert components["projections"] == idle
+    assert components["dispatch"] == idle | {"dead_letters": 0}
+    assert components["repair_queue"] == {
+        "status": "healthy",
+        "backend": "memory",
+        "items": {"pending": 0, "processing": 0, "done": 0, "failed": 0},
+    }
+    assert components["websocket"] == {"status": "healthy", "connections": 0}
+
+
 async def test_unknown_route_is_a_problem_with_a_request_id(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/nowhere")
     assert response.status_code == 404

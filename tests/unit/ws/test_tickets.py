@@ -14,7 +14,7 @@ from flowra_core.testing.ephemeral import InMemoryEphemeralStore
 from flowra_entrypoints.container import build_container
 from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.settings import load_settings
-from flowra_entrypoints.ws.tickets import TicketBook
+from flowra_entrypoints.ws.tickets import TicketBook, TicketHolder
 
 
 class TestTicketBook:
@@ -31,8 +31,20 @@ class TestTicketBook:
     async def test_redeems_once_for_its_user(self) -> None:
         book = TicketBook(InMemoryEphemeralStore(FixedClock()), SeededTokens(1), ttl_seconds=30)
         issued = await book.issue("user-1")
-        assert await book.redeem(issued.ticket) == "user-1"
+        assert await book.redeem(issued.ticket) == TicketHolder("user-1")
         assert await book.redeem(issued.ticket) is None
+
+    async def test_records_the_browser_session_it_was_issued_to(self) -> None:
+        book = TicketBook(InMemoryEphemeralStore(FixedClock()), SeededTokens(1), ttl_seconds=30)
+        issued = await book.issue("user-1", session_id="session-9")
+        holder = await book.redeem(issued.ticket)
+        assert holder == TicketHolder("user-1", session_id="session-9")
+
+    async def test_reads_a_ticket_stored_before_sessions_were_recorded(self) -> None:
+        store = InMemoryEphemeralStore(FixedClock())
+        book = TicketBook(store, SeededTokens(1), ttl_seconds=30)
+        await store.put("flowra:wsticket:old", b'{"user_id": "user-1"}', 30)
+        assert await book.redeem("old") == TicketHolder("user-1", session_id=None)
 
 
 @pytest.fixture

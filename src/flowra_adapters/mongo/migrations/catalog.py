@@ -6,6 +6,7 @@ from flowra_adapters.mongo.migrations import (
     m0001_collections,
     m0002_flowra_bot,
     m0003_read_models,
+    m0004_dispatched_markers,
 )
 from flowra_adapters.mongo.migrations.model import Migration
 
@@ -13,4 +14,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0001_collections.MIGRATION,
     m0002_flowra_bot.MIGRATION,
     m0003_read_models.MIGRATION,
+    m0004_dispatched_markers.MIGRATION,
 )

@@ -1,0 +1,192 @@
+"""The repair job's work (operations.md §5 "repair", spec D34).
+
+An item of the repair queue names an aggregate whose apply step failed after its commit was
+stored. Repairing it rebuilds the aggregate's projections from the journal alone: the state
+document is replayed from version 0 (never from the stored document, which may be the broken
+part), the secondary projections run again over every one of its commits (they are
+idempotent) and the commits are confirmed projected. A failed repair is retried after 30 s,
+doubling; the fifth failure leaves the item `failed` for an operator. An item whose worker died
+mid-repair is taken again when its 60 s lease runs out.
+
+The same job deletes uploads that were never attached to a message once they are 24 h old.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from msgspec.structs import replace
+
+from flowra_core.app.write_path import AggregateKind, Projector
+from flowra_core.domain.errors import FlowraError
+from flowra_core.domain.events import AggregateType, EventEnvelope
+from flowra_core.ports.clock import Clock
+from flowra_core.ports.event_store import Commit, EventStore
+from flowra_core.ports.files import BlobStorage, FileStore
+from flowra_core.ports.repair import RepairItem, RepairQueue, RepairStatus
+
+REPAIR_LEASE = timedelta(seconds=60)
+FAILED_AFTER_ATTEMPTS = 5
+FIRST_RETRY = timedelta(seconds=30)
+UNATTACHED_UPLOAD_MAX_AGE = timedelta(hours=24)
+UPLOAD_SWEEP_BATCH = 100
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Wait after the `attempts`-th failure: 30 s, 1 min, 2 min, 4 min."""
+    return FIRST_RETRY * (1 << (attempts - 1))
+
+
+class UnrepairableAggregate(FlowraError):
+    """The journal does not hold what the item says (another kind of aggregate under its id)."""
+
+
+KindFor = Callable[[Commit], AggregateKind[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class FailedRepair:
+    item: RepairItem
+    attempts: int
+    error: str
+    gave_up: bool  # the item is now `failed`
+
+
+@dataclass(frozen=True, slots=True)
+class RepairReport:
+    """What one run did: aggregates repaired, repairs that failed, uploads deleted."""
+
+    repaired: tuple[RepairItem, ...] = ()
+    failures: tuple[FailedRepair, ...] = ()
+    uploads_deleted: int = 0
+
+    @property
+    def gave_up(self) -> tuple[FailedRepair, ...]:
+        return tuple(failure for failure in self.failures if failure.gave_up)
+
+
+class RepairService:
+    def __init__(
+        self,
+        *,
+        queue: RepairQueue,
+        events: EventStore,
+        projector: Projector,
+        kind_for: KindFor,
+        clock: Clock,
+        files: FileStore,
+        blobs: BlobStorage,
+        batch_size: int,
+    ) -> None:
+        self._queue = queue
+        self._events = events
+        self._projector = projector
+        self._kind_for = kind_for
+        self._clock = clock
+        self._files = files
+        self._blobs = blobs
+        self._batch_size = batch_size
+
+    async def run_once(self) -> RepairReport:
+        repaired: list[RepairItem] = []
+        failures: list[FailedRepair] = []
+        # One item at a time, so each lease starts when its repair does.
+        for _ in range(self._batch_size):
+            claimed = await self._queue.claim_due(
+                now=self._clock.now(), lease=REPAIR_LEASE, limit=1
+            )
+            if not claimed:
+                break
+            item = claimed[0]
+            try:
+                await self.rebuild(item.aggregate_type, item.aggregate_id)
+            except Exception as error:  # noqa: BLE001 - counted against the item, retried later
+                failures.append(await self._record_failure(item, error))
+                continue
+            await self._queue.mark_done(item.id)
+            repaired.append(item)
+        deleted = await self.delete_unattached_uploads()
+        return RepairReport(tuple(repaired), tuple(failures), deleted)
+
+    async def rebuild(self, aggregate_type: AggregateType, aggregate_id: str) -> int:
+        """Rebuild the aggregate's projections from its journal; how many commits it has."""
+        envelopes = await self._events.read_stream(aggregate_id, after_version=0)
+        strangers = {e.aggregate_type for e in envelopes} - {aggregate_type}
+        if strangers:
+            found = ", ".join(sorted(t.value for t in strangers))
+            raise UnrepairableAggregate(
+                f"the journal of {aggregate_id} holds {found} events, not {aggregate_type.value}"
+            )
+        commits = await self._commits_of(envelopes)
+        if not commits:
+            return 0
+        kind = self._kind_for(commits[0])
+        state = None
+        for envelope in envelopes:
+            state = kind.evolve(state, envelope.event, envelope.occurred_at, aggregate_id)
+        if state is not None:
+            await kind.store.save(state)
+        for commit in commits:
+            await self._projector.project(commit)
+        confirmed_at = self._clock.now()
+        for commit in commits:
+            await self._events.mark_projected(commit.commit_id, confirmed_at)
+        return len(commits)
+
+    async def delete_unattached_uploads(self) -> int:
+        """Delete one batch of uploads never attached and older than 24 h: the record first
+        (only while still unattached), then its bytes. A failure in between leaves bytes no
+        record points to, never a record without bytes."""
+        cutoff = self._clock.now() - UNATTACHED_UPLOAD_MAX_AGE
+        stale = await self._files.unattached_before(cutoff, limit=UPLOAD_SWEEP_BATCH)
+        deleted = 0
+        for record in stale:
+            if await self._files.delete_unattached(record.id):
+                await self._blobs.delete(record.storage_key)
+                deleted += 1
+        return deleted
+
+    async def counts(self) -> Mapping[RepairStatus, int]:
+        """Items per status (health `repair_queue`, metric `flowra_repair_queue_items`)."""
+        return await self._queue.counts()
+
+    async def failed_items(self, *, limit: int) -> Sequence[RepairItem]:
+        return await self._queue.failed_items(limit=limit)
+
+    async def _record_failure(self, item: RepairItem, error: Exception) -> FailedRepair:
+        attempts = item.attempts + 1
+        gave_up = attempts >= FAILED_AFTER_ATTEMPTS
+        described = f"{type(error).__name__}: {error}"
+        retry_at = None if gave_up else self._clock.now() + retry_delay(attempts)
+        await self._queue.record_failure(
+            item.id, attempts=attempts, error=described, retry_at=retry_at
+        )
+        return FailedRepair(item, attempts, described, gave_up)
+
+    async def _commits_of(self, envelopes: Sequence[EventEnvelope]) -> list[Commit]:
+        """The commits holding `envelopes` (one stream, in version order), rebuilt from the
+        envelopes, which carry their commit's routing, and each event's journal position."""
+        grouped: list[tuple[Commit, list[EventEnvelope]]] = []
+        for envelope in envelopes:
+            position = await self._events.locate_event(envelope.event_id)
+            if position is None:
+                raise UnrepairableAggregate(f"event {envelope.event_id} vanished from the journal")
+            if grouped and grouped[-1][0].commit_id == position.commit_id:
+                grouped[-1][1].append(envelope)
+                continue
+            head = Commit(
+                commit_id=position.commit_id,
+                aggregate_type=envelope.aggregate_type,
+                aggregate_id=envelope.aggregate_id,
+                base_version=envelope.version - 1,
+                workspace_id=envelope.workspace_id,
+                chat_id=envelope.chat_id,
+                actor_id=envelope.actor_id,
+                recorded_at=position.recorded_at,
+                events=(),
+            )
+            grouped.append((head, [envelope]))
+        return [replace(head, events=tuple(events)) for head, events in grouped]

@@ -1,0 +1,27 @@
+"""The core's telemetry as Prometheus counters (operations.md §8)."""
+
+from __future__ import annotations
+
+from flowra_core.app.telemetry import TagOutcome
+from flowra_core.domain.events import AggregateType
+from flowra_core.domain.notification import NotificationCreated
+from flowra_core.ports.event_store import Commit
+from flowra_entrypoints.metrics import Metrics
+
+
+class MetricsTelemetry:
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def committed(self, commit: Commit) -> None:
+        for envelope in commit.events:
+            self._metrics.events_committed.labels(envelope.type).inc()
+            event = envelope.event
+            if isinstance(event, NotificationCreated):
+                self._metrics.notifications_created.labels(event.notification_type.value).inc()
+
+    def conflicted(self, aggregate_type: AggregateType) -> None:
+        self._metrics.concurrency_conflicts.labels(aggregate_type.value).inc()
+
+    def tag_executed(self, tag: str, outcome: TagOutcome) -> None:
+        self._metrics.tags_executed.labels(tag, outcome.value).inc()

@@ -1,0 +1,130 @@
+"""`flowra-worker dead-letters [--replay]`: what the background delivery parked, and its replay.
+
+Three kinds of parked work, all kept until they succeed (nothing is dropped):
+- stuck commits: the relay failed to publish them 10+ times; it keeps retrying with a back-off
+  of up to 5 minutes, and `--replay` publishes them now;
+- bus dead letters: events a durable consumer (notification dispatch) failed on at every
+  allowed delivery; `--replay` hands each to this process's handler for its group and removes
+  it on success;
+- failed repairs: aggregates whose projections could not be rebuilt 5 times; `--replay` puts
+  them back in the queue, due now, for the worker's repair job.
+
+Exit 0 when nothing is left parked after the command, 1 otherwise (a replay that failed, or a
+listing that found something), so a script can alert on it. MongoDB or Redis not answering is
+exit 1 too, with one line on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flowra_core.app.core import FlowraCore
+from flowra_core.app.relay import STUCK_AFTER_ATTEMPTS
+from flowra_core.domain.datetimes import format_timestamp
+from flowra_core.domain.errors import ServiceUnavailable
+from flowra_core.ports.dead_letters import DeadLetter, DeadLetters
+from flowra_core.ports.event_store import PendingPublication
+from flowra_core.ports.repair import RepairItem
+from flowra_entrypoints.cli import EXIT_RUNTIME_FAILURE
+from flowra_entrypoints.container import build_container, resolved
+from flowra_entrypoints.redis_side import RedisSide
+from flowra_entrypoints.settings import Settings
+
+EXIT_NOTHING_PARKED = 0
+EXIT_PARKED = 1
+
+
+def _say(line: str) -> None:
+    print(line)  # noqa: T201 - the command's output
+
+
+@dataclass(frozen=True, slots=True)
+class Parked:
+    commits: Sequence[PendingPublication]
+    letters: Sequence[DeadLetter]
+    repairs: Sequence[RepairItem]
+
+    @property
+    def empty(self) -> bool:
+        return not self.commits and not self.letters and not self.repairs
+
+
+async def _parked(core: FlowraCore, bus: DeadLetters, limit: int) -> Parked:
+    commits = await core.ports.event_store.stuck(
+        stuck_after_attempts=STUCK_AFTER_ATTEMPTS, limit=limit
+    )
+    repairs = await core.ports.repair_queue.failed_items(limit=limit)
+    return Parked(commits, await bus.dead_letters(limit=limit), repairs)
+
+
+def _print(parked: Parked) -> None:
+    heading = f"stuck commits (unpublished after {STUCK_AFTER_ATTEMPTS}+ attempts)"
+    _say(f"{heading}: {len(parked.commits)}")
+    for item in parked.commits:
+        commit = item.commit
+        types = ",".join(envelope.type for envelope in commit.events)
+        _say(
+            f"  {commit.commit_id}  {commit.aggregate_type.value} {commit.aggregate_id}  "
+            f"recorded {format_timestamp(commit.recorded_at)}  attempts {item.attempts}  {types}"
+        )
+    _say(f"bus dead letters: {len(parked.letters)}")
+    for letter in parked.letters:
+        _say(
+            f"  {letter.letter_id}  group {letter.group}  {letter.event_type or '(undecodable)'} "
+            f"{letter.event_id or ''}  deliveries {letter.deliveries}  "
+            f"dead {format_timestamp(letter.dead_at)}  error: {letter.error}"
+        )
+    _say(f"failed repairs: {len(parked.repairs)}")
+    for repair in parked.repairs:
+        _say(
+            f"  {repair.id}  {repair.aggregate_type.value} {repair.aggregate_id}  "
+            f"attempts {repair.attempts}  reason: {repair.reason}  last error: {repair.last_error}"
+        )
+
+
+async def _replay(core: FlowraCore, bus: DeadLetters, limit: int) -> None:
+    relay = core.relay(batch_size=limit)
+    published = 0
+    while True:
+        report = await relay.replay_stuck()
+        published += report.published
+        if report.failed:
+            _say(f"stuck commits: {published} published; the bus refused the next one")
+            break
+        if not report.published:
+            _say(f"stuck commits: {published} published")
+            break
+    replay = await bus.replay_dead_letters()
+    _say(f"bus dead letters: {len(replay.replayed)} replayed, {len(replay.failed)} kept")
+    for failure in replay.failed:
+        _say(f"  kept {failure.letter.letter_id}: {failure.error}")
+    requeued = await core.ports.repair_queue.retry_failed(now=core.ports.clock.now())
+    _say(f"failed repairs: {requeued} queued again for the worker's repair job")
+
+
+async def dead_letters_command(
+    settings: Settings, explicit_keys: frozenset[str], *, replay: bool, limit: int
+) -> int:
+    container = build_container(settings, explicit_keys=explicit_keys)
+    shared: RedisSide | None = container.shared_redis()
+    try:
+        core: FlowraCore = await resolved(container.core())
+        # The bus is not started: this process consumes nothing, it only replays.
+        bus: DeadLetters = container.event_bus()
+        if replay:
+            await _replay(core, bus, limit)
+        parked = await _parked(core, bus, limit)
+        _print(parked)
+        return EXIT_NOTHING_PARKED if parked.empty else EXIT_PARKED
+    except ServiceUnavailable as error:
+        # An outage for the operator to fix, not a bug: the reason, without a traceback.
+        print(f"flowra-worker dead-letters: {error}", file=sys.stderr)  # noqa: T201
+        return EXIT_RUNTIME_FAILURE
+    finally:
+        if shared is not None:
+            await shared.client.aclose()
+        closing = container.shutdown_resources()
+        if closing is not None:
+            await closing

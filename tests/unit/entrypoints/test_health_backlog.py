@@ -1,0 +1,182 @@
+"""The background-delivery components of /health/details (operations.md §7): thresholds,
+stuck events, dead letters, failed repairs, and one backlog read per details request."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+import msgspec
+import pytest
+
+from flowra_core.domain.errors import ServiceUnavailable
+from flowra_core.ports.event_store import JournalBacklog
+from flowra_core.testing.clock import FixedClock
+from flowra_entrypoints.health import HealthCheck, HealthRegistry
+from flowra_entrypoints.health_backlog import backlog_status, delivery_checks
+
+
+def _backlog(
+    clock: FixedClock,
+    *,
+    unpublished: int = 0,
+    unpublished_age: float | None = None,
+    stuck: int = 0,
+    unprojected: int = 0,
+    undispatched: int = 0,
+    undispatched_age: float | None = None,
+) -> JournalBacklog:
+    def at(age: float | None) -> datetime | None:
+        return None if age is None else clock.now() - timedelta(seconds=age)
+
+    return JournalBacklog(
+        unpublished=unpublished,
+        oldest_unpublished_at=at(unpublished_age),
+        stuck=stuck,
+        unprojected=unprojected,
+        oldest_unprojected_at=None,
+        undispatched=undispatched,
+        oldest_undispatched_at=at(undispatched_age),
+    )
+
+
+class Sources:
+    """What the checks read, set by each test; counts the backlog reads."""
+
+    def __init__(self, clock: FixedClock) -> None:
+        self.clock = clock
+        self.backlog = _backlog(clock)
+        self.backlog_reads = 0
+        self.dead_letters = 0
+        self.repairs: Mapping[str, int] = {"pending": 0, "failed": 0}
+        self.database_down = False
+
+    async def read_backlog(self) -> JournalBacklog:
+        self.backlog_reads += 1
+        if self.database_down:
+            raise ServiceUnavailable("mongodb", "connection refused")
+        return self.backlog
+
+    async def count_dead_letters(self) -> int:
+        return self.dead_letters
+
+    async def count_repairs(self) -> Mapping[str, int]:
+        return self.repairs
+
+    def checks(self) -> dict[str, HealthCheck]:
+        return delivery_checks(
+            backend="mongo",
+            clock=self.clock,
+            backlog=self.read_backlog,
+            dead_letters=self.count_dead_letters,
+            repair_counts=self.count_repairs,
+            open_connections=lambda: 7,
+        )
+
+
+@pytest.fixture
+def sources() -> Sources:
+    return Sources(FixedClock())
+
+
+async def _details(sources: Sources) -> dict[str, dict[str, object]]:
+    """The components as /health/details encodes them."""
+    registry = HealthRegistry({}, sources.checks(), timeout=1.0)
+    found = await registry.details()
+    encoded: dict[str, dict[str, object]] = msgspec.to_builtins(found)
+    return encoded
+
+
+@pytest.mark.parametrize(
+    ("count", "age", "expected"),
+    [
+        (0, 0.0, "healthy"),
+        (99, 59.9, "healthy"),
+        (100, 0.0, "degraded"),
+        (0, 60.0, "degraded"),
+        (999, 299.9, "degraded"),
+        (1000, 0.0, "unhealthy"),
+        (1, 300.0, "unhealthy"),
+    ],
+)
+def test_backlog_thresholds(count: int, age: float, expected: str) -> None:
+    assert backlog_status(count, age) == expected
+
+
+async def test_an_idle_system_is_healthy_everywhere(sources: Sources) -> None:
+    details = await _details(sources)
+
+    assert {name: c["status"] for name, c in details.items()} == {
+        "websocket": "healthy",
+        "event_relay": "healthy",
+        "projections": "healthy",
+        "dispatch": "healthy",
+        "repair_queue": "healthy",
+    }
+    assert details["websocket"] == {"status": "healthy", "connections": 7}
+
+
+async def test_the_three_backlog_components_share_one_read(sources: Sources) -> None:
+    await _details(sources)
+
+    assert sources.backlog_reads == 1
+
+
+async def test_the_backlog_gives_count_and_oldest_age(sources: Sources) -> None:
+    sources.backlog = _backlog(sources.clock, unpublished=150, unpublished_age=12.0)
+
+    relay = (await _details(sources))["event_relay"]
+
+    assert relay == {
+        "status": "degraded",
+        "backend": "mongo",
+        "count": 150,
+        "oldest_age_seconds": 12.0,
+        "stuck": 0,
+    }
+
+
+async def test_a_stuck_event_degrades_the_relay_even_with_a_small_backlog(
+    sources: Sources,
+) -> None:
+    sources.backlog = _backlog(sources.clock, unpublished=2, unpublished_age=5.0, stuck=2)
+
+    relay = (await _details(sources))["event_relay"]
+
+    assert relay["status"] == "degraded"
+    assert relay["message"] == "2 events failed to publish 10+ times"
+
+
+async def test_an_old_dispatch_backlog_is_unhealthy(sources: Sources) -> None:
+    sources.backlog = _backlog(sources.clock, undispatched=3, undispatched_age=301.0)
+
+    assert (await _details(sources))["dispatch"]["status"] == "unhealthy"
+
+
+async def test_dead_letters_degrade_dispatch_and_say_how_to_replay(sources: Sources) -> None:
+    sources.dead_letters = 4
+
+    dispatch = (await _details(sources))["dispatch"]
+
+    assert dispatch["status"] == "degraded"
+    assert dispatch["dead_letters"] == 4
+    assert "flowra-worker dead-letters --replay" in str(dispatch["message"])
+
+
+async def test_a_failed_repair_degrades_the_repair_queue(sources: Sources) -> None:
+    sources.repairs = {"pending": 1, "failed": 1}
+
+    repair = (await _details(sources))["repair_queue"]
+
+    assert repair["status"] == "degraded"
+    assert repair["items"] == {"pending": 1, "failed": 1}
+
+
+async def test_an_unreachable_database_is_unhealthy_with_the_reason(sources: Sources) -> None:
+    sources.database_down = True
+
+    details = await _details(sources)
+
+    for name in ("event_relay", "projections", "dispatch"):
+        assert details[name]["status"] == "unhealthy"
+        assert "connection refused" in str(details[name]["message"])
