@@ -70,6 +70,15 @@ class MongoEventStore:
             if envelope.version > after_version
         ]
 
+    async def stream_commits(self, aggregate_id: str) -> Sequence[Commit]:
+        with self._db.operation(COMMITS, "find"):
+            documents = (
+                await self._commits.find({"aggregate_id": aggregate_id})
+                .sort("base_version", ASCENDING)
+                .to_list()
+            )
+        return [commit_from_document(document) for document in documents]
+
     async def read_stream_backwards(
         self,
         aggregate_id: str,

@@ -18,11 +18,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from msgspec.structs import replace
-
 from flowra_core.app.write_path import AggregateKind, Projector
 from flowra_core.domain.errors import FlowraError
-from flowra_core.domain.events import AggregateType, EventEnvelope
+from flowra_core.domain.events import AggregateType
 from flowra_core.ports.clock import Clock
 from flowra_core.ports.event_store import Commit, EventStore
 from flowra_core.ports.files import BlobStorage, FileStore
@@ -113,14 +111,14 @@ class RepairService:
 
     async def rebuild(self, aggregate_type: AggregateType, aggregate_id: str) -> int:
         """Rebuild the aggregate's projections from its journal; how many commits it has."""
-        envelopes = await self._events.read_stream(aggregate_id, after_version=0)
+        commits = await self._events.stream_commits(aggregate_id)
+        envelopes = [envelope for commit in commits for envelope in commit.events]
         strangers = {e.aggregate_type for e in envelopes} - {aggregate_type}
         if strangers:
             found = ", ".join(sorted(t.value for t in strangers))
             raise UnrepairableAggregate(
                 f"the journal of {aggregate_id} holds {found} events, not {aggregate_type.value}"
             )
-        commits = await self._commits_of(envelopes)
         if not commits:
             return 0
         kind = self._kind_for(commits[0])
@@ -165,28 +163,3 @@ class RepairService:
             item.id, attempts=attempts, error=described, retry_at=retry_at
         )
         return FailedRepair(item, attempts, described, gave_up)
-
-    async def _commits_of(self, envelopes: Sequence[EventEnvelope]) -> list[Commit]:
-        """The commits holding `envelopes` (one stream, in version order), rebuilt from the
-        envelopes, which carry their commit's routing, and each event's journal position."""
-        grouped: list[tuple[Commit, list[EventEnvelope]]] = []
-        for envelope in envelopes:
-            position = await self._events.locate_event(envelope.event_id)
-            if position is None:
-                raise UnrepairableAggregate(f"event {envelope.event_id} vanished from the journal")
-            if grouped and grouped[-1][0].commit_id == position.commit_id:
-                grouped[-1][1].append(envelope)
-                continue
-            head = Commit(
-                commit_id=position.commit_id,
-                aggregate_type=envelope.aggregate_type,
-                aggregate_id=envelope.aggregate_id,
-                base_version=envelope.version - 1,
-                workspace_id=envelope.workspace_id,
-                chat_id=envelope.chat_id,
-                actor_id=envelope.actor_id,
-                recorded_at=position.recorded_at,
-                events=(),
-            )
-            grouped.append((head, [envelope]))
-        return [replace(head, events=tuple(events)) for head, events in grouped]

@@ -78,6 +78,11 @@ class EventStore(Protocol):
         """The aggregate's events with version > after_version, in version order."""
         ...
 
+    async def stream_commits(self, aggregate_id: str) -> Sequence[Commit]:
+        """Every commit of the aggregate, in version order (rebuilds and repairs). Served by
+        the unique (aggregate_id, base_version) index."""
+        ...
+
     async def read_stream_backwards(
         self,
         aggregate_id: str,

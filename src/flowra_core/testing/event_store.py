@@ -64,6 +64,9 @@ class InMemoryEventStore:
             if envelope.version > after_version
         ]
 
+    async def stream_commits(self, aggregate_id: str) -> Sequence[Commit]:
+        return [stored.commit for stored in self._streams.get(aggregate_id, [])]
+
     async def read_stream_backwards(
         self,
         aggregate_id: str,

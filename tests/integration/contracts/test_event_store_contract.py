@@ -74,6 +74,18 @@ class TestReadStream:
         assert list(await ports.events.read_stream("nobody")) == []
 
 
+class TestStreamCommits:
+    async def test_whole_commits_in_version_order_of_that_stream_only(self, ports: Ports) -> None:
+        first = commit("u1", 0, CREATED, UPDATED)
+        second = commit("u1", 2, DEACTIVATED)
+        await ports.events.append(commit("u2", 0, CREATED))
+        await ports.events.append(first)
+        await ports.events.append(second)
+
+        assert list(await ports.events.stream_commits("u1")) == [first, second]
+        assert list(await ports.events.stream_commits("nobody")) == []
+
+
 class TestReadStreamBackwards:
     async def test_newest_first_across_commits_up_to_the_limit(self, ports: Ports) -> None:
         await six_event_stream(ports)
