@@ -32,13 +32,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=",".join(KNOWN_JOBS),
         help=f"comma-separated jobs to run (default: all of {', '.join(KNOWN_JOBS)})",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", help="without one, run the jobs until stopped"
+    )
     parked = commands.add_parser(
         DEAD_LETTERS,
-        help="list what the delivery parked (stuck commits, bus dead letters); exit 1 if any",
+        help="list what the delivery parked (stuck commits, bus dead letters, failed "
+        "repairs); exit 1 if any",
     )
     parked.add_argument(
-        "--replay", action="store_true", help="publish stuck commits and replay dead letters now"
+        "--replay",
+        action="store_true",
+        help="publish stuck commits, replay dead letters and queue failed repairs again now",
     )
     parked.add_argument(
         "--limit", type=int, default=100, help="how many of each kind to list (default 100)"
