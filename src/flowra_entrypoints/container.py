@@ -145,8 +145,8 @@ def _delivery_checks(
         counts = await (await the_core()).ports.repair_queue.counts()
         return {status.value: count for status, count in counts.items()}
 
-    def open_connections() -> int:
-        gateway: WebSocketGateway = ws_gateway()
+    async def open_connections() -> int:
+        gateway: WebSocketGateway = await resolved(ws_gateway())
         return len(gateway.hub)
 
     return delivery_checks(

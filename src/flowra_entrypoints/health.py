@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Literal
 
 import msgspec
+from loguru import logger
 
 from flowra_core.domain.errors import ServiceUnavailable
 
@@ -101,4 +102,9 @@ class HealthRegistry:
         except TimeoutError:
             return ComponentHealth(
                 status="unhealthy", message=f"no answer within {self._timeout:g}s"
+            )
+        except Exception as error:  # noqa: BLE001 - one broken check must not break the probe
+            logger.bind(logger="health").exception("health check failed")
+            return ComponentHealth(
+                status="unhealthy", message=f"check failed: {type(error).__name__}"
             )

@@ -155,9 +155,9 @@ def repair_queue_check(
     return check
 
 
-def websocket_check(open_connections: Callable[[], int]) -> HealthCheck:
+def websocket_check(open_connections: Callable[[], Awaitable[int]]) -> HealthCheck:
     async def check() -> ComponentHealth:
-        return ComponentHealth(status="healthy", connections=open_connections())
+        return ComponentHealth(status="healthy", connections=await open_connections())
 
     return check
 
@@ -169,7 +169,7 @@ def delivery_checks(
     backlog: BacklogSource,
     dead_letters: Callable[[], Awaitable[int]],
     repair_counts: Callable[[], Awaitable[Mapping[str, int]]],
-    open_connections: Callable[[], int],
+    open_connections: Callable[[], Awaitable[int]],
 ) -> dict[str, HealthCheck]:
     """The /health/details components of the background delivery, keyed by their names."""
     shared = SharedBacklog(backlog, clock)

@@ -12,6 +12,8 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
+from flowra_adapters.mongo.migrations import MIGRATIONS
+
 from .contracts.mongo_api import ApiProcess, Client, contents
 
 pytestmark = pytest.mark.integration
@@ -44,7 +46,8 @@ class TestMigrationsAtStart:
 
         assert result.returncode == 3, result.stderr
         [line] = [text for text in result.stderr.splitlines() if text.startswith("flowra-api:")]
-        assert "migration(s) pending (0001, 0002, 0003)" in line
+        versions = ", ".join(migration.version for migration in MIGRATIONS)
+        assert f"{len(MIGRATIONS)} migration(s) pending ({versions})" in line
         assert "flowra-migrator up" in line
         with MongoClient[Document](mongodb_uri, serverSelectionTimeoutMS=5000) as client:
             assert client[database_name]["migrations"].count_documents({}) == 0
@@ -60,6 +63,9 @@ class TestMigrationsAtStart:
         assert ready.json()["components"]["mongodb"]["status"] == "healthy"
         assert details["components"]["storage"]["backend"] == "mongo"
         assert details["components"]["storage"]["status"] == "healthy"
+        for backlog in ("event_relay", "projections", "dispatch", "repair_queue"):
+            assert details["components"][backlog]["backend"] == "mongo", backlog
+        assert details["components"]["websocket"] == {"status": "healthy", "connections": 0}
         assert api.stop() == 0
 
 

@@ -12,7 +12,7 @@ import pytest
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.event_store import JournalBacklog
 from flowra_core.testing.clock import FixedClock
-from flowra_entrypoints.health import HealthCheck, HealthRegistry
+from flowra_entrypoints.health import ComponentHealth, HealthCheck, HealthRegistry
 from flowra_entrypoints.health_backlog import backlog_status, delivery_checks
 
 
@@ -60,6 +60,9 @@ class Sources:
     async def count_dead_letters(self) -> int:
         return self.dead_letters
 
+    async def count_connections(self) -> int:
+        return 7
+
     async def count_repairs(self) -> Mapping[str, int]:
         return self.repairs
 
@@ -70,7 +73,7 @@ class Sources:
             backlog=self.read_backlog,
             dead_letters=self.count_dead_letters,
             repair_counts=self.count_repairs,
-            open_connections=lambda: 7,
+            open_connections=self.count_connections,
         )
 
 
@@ -180,3 +183,20 @@ async def test_an_unreachable_database_is_unhealthy_with_the_reason(sources: Sou
     for name in ("event_relay", "projections", "dispatch"):
         assert details[name]["status"] == "unhealthy"
         assert "connection refused" in str(details[name]["message"])
+
+
+async def test_a_check_that_breaks_is_unhealthy_instead_of_failing_the_probe() -> None:
+    async def broken() -> ComponentHealth:
+        raise AttributeError("'coroutine' object has no attribute 'hub'")
+
+    async def fine() -> ComponentHealth:
+        return ComponentHealth(status="healthy")
+
+    registry = HealthRegistry({"mongodb": fine}, {"websocket": broken}, timeout=1.0)
+
+    details = await registry.details()
+
+    assert details["mongodb"].status == "healthy"
+    assert details["websocket"] == ComponentHealth(
+        status="unhealthy", message="check failed: AttributeError"
+    )
