@@ -1,16 +1,24 @@
 """The live channel on Redis: typing, presence and read-marker pushes reach the listeners of
 every instance on `<prefix>ws.ephemeral`, while the event bus's listeners, subscribed to every
-`<prefix>*` channel, never mistake them for events."""
+`<prefix>*` channel, never mistake them for events. When its subscription comes back after a
+loss, the gap handlers are told (never for the first subscription)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 from redis.asyncio import Redis
 
-from flowra_adapters.redis import BusKeys, RedisEventBus, RedisLiveChannel
+from flowra_adapters.redis import (
+    BackoffPolicy,
+    BusKeys,
+    RedisEventBus,
+    RedisLiveChannel,
+    create_redis_client,
+)
 from flowra_core.domain.events import EventEnvelope
 from flowra_core.ports.live import (
     ChatReadPush,
@@ -21,10 +29,18 @@ from flowra_core.ports.live import (
     TypingPush,
 )
 
-from .contracts.redis_backends import FAST_BUS, envelope, eventually, fresh_prefix, redis_connection
+from .contracts.redis_backends import (
+    FAST_BUS,
+    envelope,
+    eventually,
+    fresh_prefix,
+    redis_addr,
+    redis_connection,
+)
 
 pytestmark = pytest.mark.integration
 
+FAST_BACKOFF = BackoffPolicy(0.05, 0.5)
 PUSHES: list[LivePush] = [
     TypingPush(chat_id="c1", user_id="u1"),
     PresencePush(
@@ -101,3 +117,42 @@ async def test_event_listeners_skip_the_ephemeral_channel(client: Redis) -> None
     finally:
         await bus.stop()
         await live.stop()
+
+
+async def test_a_killed_subscription_is_reported_as_a_gap_once_it_is_back(
+    client: Redis, redis_url: str
+) -> None:
+    addr, db = redis_addr(redis_url)
+    name = f"live-gap-{uuid.uuid4().hex[:10]}"
+    named = create_redis_client(addr, password="", db=db, pool_size=5, timeout=2.0)
+    named.connection_pool.connection_kwargs["client_name"] = name
+    live = RedisLiveChannel(named, keys=BusKeys(fresh_prefix("live")), backoff=FAST_BACKOFF)
+    heard: list[LivePush] = []
+    gaps: list[None] = []
+
+    async def gap() -> None:
+        gaps.append(None)
+
+    live.listen(_append_to(heard))
+    live.on_gap(gap)
+    live.start()
+    try:
+        await eventually(lambda: live.is_listening, what="subscribed")
+        await live.publish(PUSHES[0])
+        await eventually(lambda: len(heard) == 1, what="heard")
+        assert gaps == []
+
+        subscriptions = [
+            c for c in await client.client_list() if c["name"] == name and int(c["sub"]) > 0
+        ]
+        assert len(subscriptions) == 1
+        await client.client_kill_filter(_id=subscriptions[0]["id"])
+
+        await eventually(lambda: len(gaps) == 1, what="gap reported")
+        await live.publish(PUSHES[1])
+        await eventually(lambda: len(heard) == 2, what="heard again")
+        assert heard == PUSHES[:2]
+        assert len(gaps) == 1
+    finally:
+        await live.stop()
+        await named.aclose()

@@ -1,5 +1,6 @@
-"""Live pushes (typing, presence, read markers) relayed to every instance on the pub/sub channel
-`<prefix>ws.ephemeral` (websocket.md §9). Nothing is stored: a push nobody hears is gone."""
+"""Live pushes (typing, presence, read markers, session ends) relayed to every instance on the
+pub/sub channel `<prefix>ws.ephemeral` (websocket.md §9). Nothing is stored: a push nobody hears
+is gone. When the subscription comes back after a loss, the gap handlers (`on_gap`) are told."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from flowra_adapters.redis.codec import UndecodableMessageError, decode_push, en
 from flowra_adapters.redis.errors import OperationHook, guarded, ignore_operation
 from flowra_adapters.redis.loops import BackgroundLoops, BackoffPolicy
 from flowra_adapters.redis.pubsub import PubSubFeed
-from flowra_core.ports.live import LiveHandler, LivePush
+from flowra_core.ports.live import LiveGapHandler, LiveHandler, LivePush
 
 _log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class RedisLiveChannel:
         self._channel = (keys or BusKeys()).ephemeral_channel
         self._on_operation = on_operation
         self._listeners: list[LiveHandler] = []
+        self._gap_handlers: list[LiveGapHandler] = []
         self._feed = PubSubFeed(
             client,
             channel=self._channel,
@@ -39,6 +41,7 @@ class RedisLiveChannel:
             operation="live.listen",
             on_operation=on_operation,
             backoff=backoff or BackoffPolicy(),
+            on_resubscribed=self._gap,
         )
         self._loops = BackgroundLoops("redis-live-channel")
         self._started = False
@@ -53,6 +56,9 @@ class RedisLiveChannel:
 
     def listen(self, handler: LiveHandler) -> None:
         self._listeners.append(handler)
+
+    def on_gap(self, handler: LiveGapHandler) -> None:
+        self._gap_handlers.append(handler)
 
     def start(self) -> None:
         """Subscribe on the running loop (listeners may be added before or after); idempotent."""
@@ -75,3 +81,10 @@ class RedisLiveChannel:
                 await handler(push)
             except Exception:  # noqa: BLE001 - one failing listener must not starve the others
                 _log.exception("live listener failed on %s", type(push).__name__)
+
+    async def _gap(self) -> None:
+        for handler in list(self._gap_handlers):
+            try:
+                await handler()
+            except Exception:  # noqa: BLE001 - every handler hears of the gap
+                _log.exception("live channel gap handler failed")

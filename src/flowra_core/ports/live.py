@@ -62,6 +62,7 @@ class SessionEndedPush(LivePushBase, frozen=True, kw_only=True, tag="session.end
 
 LivePush = TypingPush | PresencePush | ChatReadPush | SessionEndedPush
 LiveHandler = Callable[[LivePush], Awaitable[None]]
+LiveGapHandler = Callable[[], Awaitable[None]]
 
 
 class LiveChannel(Protocol):
@@ -72,6 +73,13 @@ class LiveChannel(Protocol):
 
     def listen(self, handler: LiveHandler) -> None:
         """Receive every push published on any instance from now on."""
+        ...
+
+    def on_gap(self, handler: LiveGapHandler) -> None:
+        """Call `handler()` each time this instance's feed comes back after it was lost (never
+        for the first subscription): pushes published meanwhile, a session end among them, did
+        not reach the listeners. A channel that cannot lose its feed (in process memory) never
+        calls it."""
         ...
 
 

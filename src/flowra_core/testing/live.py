@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flowra_core.ports.live import LiveHandler, LivePush
+from flowra_core.ports.live import LiveGapHandler, LiveHandler, LivePush
 from flowra_core.testing.presence import InMemoryPresence
 
 
@@ -17,6 +17,9 @@ class InMemoryLiveChannel:
 
     def listen(self, handler: LiveHandler) -> None:
         self._listeners.append(handler)
+
+    def on_gap(self, handler: LiveGapHandler) -> None:
+        """Nothing to do: an in-process channel has no gaps."""
 
     async def publish(self, push: LivePush) -> None:
         for handler in list(self._listeners):

@@ -187,6 +187,11 @@ class SessionBook:
         await self._ended(session_id)
         return msgspec.json.decode(raw, type=_Session).refresh_token
 
+    async def is_active(self, session_id: str) -> bool:
+        """Whether the session still exists: not ended, refused by the IdP or run out of time.
+        Raises ServiceUnavailable when the store cannot tell."""
+        return await self._store.get(SESSION_KEY_PREFIX + session_id) is not None
+
     def session_id(self, cookie: str) -> str | None:
         """The id inside a well-signed cookie value; None for anything else."""
         session_id, _, signature = cookie.partition(".")

@@ -73,6 +73,9 @@ class GatewayLimits:
     resume_window: float = 24 * 3600.0
     # How long a close may wait for a peer that reads nothing before the connection is dropped.
     close_timeout: float = 5.0
+    # Events and pushes waiting to be routed (not a setting); beyond this the newest are dropped
+    # and, once the backlog has drained, every subscriber is asked to resync.
+    inbox_size: int = 10_000
 
     @classmethod
     def from_settings(cls, settings: WebSocketSettings) -> GatewayLimits:

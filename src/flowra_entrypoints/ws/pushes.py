@@ -1,7 +1,10 @@
 """Live pushes (typing, presence, read markers, session ends) → this instance's connections
-(websocket.md §1, §4)."""
+(websocket.md §1, §4); and the session check that stands in for session ends a gap in the live
+channel swallowed."""
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from flowra_core.domain.datetimes import format_timestamp
 from flowra_core.ports.live import (
@@ -12,6 +15,7 @@ from flowra_core.ports.live import (
     TypingPush,
 )
 from flowra_entrypoints.ws.access import ChatLookup
+from flowra_entrypoints.ws.connection import Connection
 from flowra_entrypoints.ws.frames import (
     ChatRead,
     CloseCode,
@@ -28,6 +32,32 @@ def close_session(hub: Hub, session_id: str) -> int:
     for connection in connections:
         connection.close(CloseCode.SESSION_ENDED, "session ended")
     return len(connections)
+
+
+class SessionStatus(Protocol):
+    """Whether a browser session still exists (`SessionBook`)."""
+
+    async def is_active(self, session_id: str) -> bool:
+        """Raises ServiceUnavailable when the session store cannot tell."""
+        ...
+
+
+async def close_ended_sessions(hub: Hub, sessions: SessionStatus) -> int:
+    """Close, with 4401, the connections whose browser session no longer exists (its end may
+    have been published while this instance was not listening); how many. One store read per
+    session; raises ServiceUnavailable when the store cannot tell (nothing more is closed)."""
+    by_session: dict[str, list[Connection]] = {}
+    for connection in hub.connections():
+        if connection.session_id is not None:
+            by_session.setdefault(connection.session_id, []).append(connection)
+    closed = 0
+    for session_id, connections in by_session.items():
+        if await sessions.is_active(session_id):
+            continue
+        for connection in connections:
+            connection.close(CloseCode.SESSION_ENDED, "session ended")
+        closed += len(connections)
+    return closed
 
 
 class PushRouter:

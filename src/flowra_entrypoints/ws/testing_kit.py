@@ -21,6 +21,7 @@ from flowra_entrypoints.ws.handshake import HandshakeGate
 from flowra_entrypoints.ws.limits import GatewayLimits
 from flowra_entrypoints.ws.meter import WebSocketMeter
 from flowra_entrypoints.ws.presence import PresenceTracker
+from flowra_entrypoints.ws.pushes import SessionStatus
 from flowra_entrypoints.ws.resume import ChatJournal
 from flowra_entrypoints.ws.testing import (
     APP_ORIGIN,
@@ -116,10 +117,12 @@ async def build_gateway_kit(
     journal: Callable[[EventStore], ChatJournal] | None = None,
     bus: Callable[[EventBus], EventBus] | None = None,
     live: LiveChannel | None = None,
+    sessions: SessionStatus | None = None,
 ) -> GatewayKit:
     """A started gateway on a fresh test core; `journal` wraps the core's event store where the
     gateway reads it (resume), `bus` the core's bus where the gateway listens to it; `live`
-    replaces the in-memory live channel (another instance's pushes, Redis)."""
+    replaces the in-memory live channel (another instance's pushes, Redis); `sessions` is where
+    it checks browser sessions after a gap in the live channel."""
     tc = await build_test_core()
     ports = tc.core.ports
     live = live or InMemoryLiveChannel()
@@ -158,6 +161,7 @@ async def build_gateway_kit(
         meter=WebSocketMeter(metrics),
         limits=limits or GatewayLimits(),
         monotonic=monotonic,
+        sessions=sessions,
     )
     gateway.start()
     return GatewayKit(tc, gateway, tickets, tokens, live, scheduler, monotonic, metrics)

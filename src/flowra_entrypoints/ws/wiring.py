@@ -54,7 +54,7 @@ def build_websocket_gateway(
 ) -> WebSocketGateway:
     """The gateway on the core's ports plus the live channel and the presence registry, which
     are per-process in memory or shared through Redis (`eventbus.type`); it listens for the
-    ends of `sessions`."""
+    ends of `sessions`, and asks them again after a gap in the live channel."""
     ports = core.ports
     tracker = PresenceTracker(
         presence,
@@ -85,6 +85,7 @@ def build_websocket_gateway(
         presence=tracker,
         meter=WebSocketMeter(metrics),
         limits=GatewayLimits.from_settings(settings.websocket),
+        sessions=sessions,
     )
     if sessions is not None:
         sessions.on_ended(gateway.session_ended)

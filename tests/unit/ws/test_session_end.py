@@ -20,7 +20,7 @@ from flowra_core.app.actor import Actor
 from flowra_core.domain.errors import DomainError, ErrorCode, ServiceUnavailable
 from flowra_core.domain.user import UserSource
 from flowra_core.ports.identity import IdentityClaims
-from flowra_core.ports.live import LiveHandler, LivePush, SessionEndedPush
+from flowra_core.ports.live import LiveGapHandler, LiveHandler, LivePush, SessionEndedPush
 from flowra_core.testing.clock import FixedClock
 from flowra_entrypoints.container import build_container
 from flowra_entrypoints.health import not_used
@@ -52,6 +52,9 @@ class UnreachableLiveChannel:
     """A live channel whose Redis is away: nothing is relayed."""
 
     def listen(self, handler: LiveHandler) -> None:
+        return None
+
+    def on_gap(self, handler: LiveGapHandler) -> None:
         return None
 
     async def publish(self, push: LivePush) -> None:
