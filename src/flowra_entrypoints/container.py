@@ -212,6 +212,7 @@ def build_in_memory_core(
     bus: EventBus,
     presence: PresenceReader,
     metrics: Metrics,
+    dispatches: bool,
 ) -> FlowraCore:
     """The embedded profile: every store in process memory, the uploaded bytes on disk; the
     bus and presence follow `eventbus.type` like in the mongo profile."""
@@ -219,6 +220,7 @@ def build_in_memory_core(
     return FlowraCore(
         replace(ports, blobs=blobs, bus=bus, presence=presence),
         telemetry=MetricsTelemetry(metrics),
+        dispatch_consumer=dispatches,
     )
 
 
@@ -231,6 +233,7 @@ def build_mongo_core(
     bus: EventBus,
     presence: PresenceReader,
     metrics: Metrics,
+    dispatches: bool,
 ) -> FlowraCore:
     """`storage.backend=mongo`: every store on MongoDB; the bus and presence in process
     memory or shared through Redis (`eventbus.type`)."""
@@ -243,7 +246,7 @@ def build_mongo_core(
         presence=presence,
         blobs=blobs,
     )
-    return FlowraCore(ports, telemetry=MetricsTelemetry(metrics))
+    return FlowraCore(ports, telemetry=MetricsTelemetry(metrics), dispatch_consumer=dispatches)
 
 
 def build_rate_limiter(settings: Settings, limiter: RateLimiter) -> RateLimiter | None:
@@ -259,6 +262,8 @@ class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     # Settings keys given in the file or the environment (LoadedSettings.explicit_keys).
     explicit_keys = providers.Dependency(instance_of=frozenset, default=frozenset())
+    # Whether this process consumes the bus's `dispatch` group (see `build_container`).
+    dispatches = providers.Dependency(instance_of=bool, default=True)
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(Uuid4Ids)
@@ -302,7 +307,15 @@ class Container(containers.DeclarativeContainer):
     core = providers.Selector(
         settings.provided.storage.backend,
         memory=providers.Singleton(
-            build_in_memory_core, clock, ids, tokens, blobs, event_bus, presence, metrics
+            build_in_memory_core,
+            clock,
+            ids,
+            tokens,
+            blobs,
+            event_bus,
+            presence,
+            metrics,
+            dispatches,
         ),
         mongo=providers.Singleton(
             build_mongo_core,
@@ -314,6 +327,7 @@ class Container(containers.DeclarativeContainer):
             event_bus,
             presence,
             metrics,
+            dispatches,
         ),
     )
     identity = providers.Singleton(build_identity, settings, clock, tokens, ephemeral, http_client)
@@ -379,5 +393,16 @@ async def resolved(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-def build_container(settings: Settings, explicit_keys: frozenset[str] = frozenset()) -> Container:
-    return Container(settings=settings, explicit_keys=explicit_keys)
+def build_container(
+    settings: Settings, explicit_keys: frozenset[str] = frozenset(), *, dispatches: bool = True
+) -> Container:
+    """`dispatches`: this process's core consumes the bus's `dispatch` group (notifications).
+    Operations.md §5 gives that to the worker; an API process takes it only where no worker can
+    (an in-process bus, or unified mode) — see `api_dispatches`."""
+    return Container(settings=settings, explicit_keys=explicit_keys, dispatches=dispatches)
+
+
+def api_dispatches(settings: Settings) -> bool:
+    """Whether `flowra-api` consumes `dispatch`: with an in-process bus nobody else can see its
+    events, and in unified mode it is the worker."""
+    return settings.eventbus.type == "inmemory" or settings.worker.embedded

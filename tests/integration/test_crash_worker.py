@@ -208,9 +208,10 @@ async def _relaying_started(commits: Any, locks: Any) -> bool:
 
 
 async def _first_published_after(commits: Any, moment: datetime) -> datetime:
-    found = await commits.find_one(
-        {"published_at": {"$gt": moment}}, {"published_at": 1}, sort=[("published_at", 1)]
-    )
+    # Backlog messages only: the second worker's dispatch sweep commits notifications of its
+    # own, which it publishes directly, lease or not.
+    relayed = {"published_at": {"$gt": moment}, "events.type": "message.created"}
+    found = await commits.find_one(relayed, {"published_at": 1}, sort=[("published_at", 1)])
     assert found is not None
     published_at: datetime = found["published_at"]
     return published_at

@@ -79,7 +79,10 @@ class FlowraCore:
         *,
         on_publish_failure: PublishFailureHook = _leave_to_relay,
         telemetry: CoreTelemetry | None = None,
+        dispatch_consumer: bool = True,
     ) -> None:
+        """`dispatch_consumer`: subscribe the notification dispatcher to the bus's `dispatch`
+        group (the worker's job; an API process behind a shared bus leaves it to workers)."""
         self.ports = ports
         self.projector = CompositeProjector(
             [
@@ -145,8 +148,9 @@ class FlowraCore:
         self.dispatcher = NotificationDispatcher(
             self.notifications, ports.chats, ports.users, ports.workspaces
         )
-        consumer = DispatchConsumer(self.dispatcher, ports.event_store, ports.clock)
-        ports.bus.subscribe(DISPATCH_CONSUMER, consumer.handle)
+        if dispatch_consumer:
+            consumer = DispatchConsumer(self.dispatcher, ports.event_store, ports.clock)
+            ports.bus.subscribe(DISPATCH_CONSUMER, consumer.handle)
 
     def kind_for(self, commit: Commit) -> AggregateKind[Any]:
         """How to rebuild the state of a commit's aggregate (catch-up, rebuilds)."""

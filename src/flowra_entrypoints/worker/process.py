@@ -26,7 +26,7 @@ from flowra_entrypoints.health import HealthRegistry
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
-from flowra_entrypoints.worker.jobs import build_jobs
+from flowra_entrypoints.worker.jobs import DISPATCH, build_jobs
 from flowra_entrypoints.worker.runner import JobRunner
 
 
@@ -90,7 +90,11 @@ class WorkerProcess:
             self._server.should_exit = True
 
     async def run(self) -> None:
-        container = build_container(self._settings, explicit_keys=self._explicit_keys)
+        container = build_container(
+            self._settings,
+            explicit_keys=self._explicit_keys,
+            dispatches=DISPATCH in self._job_names,
+        )
         try:
             await self._run(container)
         finally:
