@@ -9,10 +9,12 @@ so neither gets a warmer machine, and prints requests per second, the ratio Flow
 
 Client and server share this machine's CPUs, so the server's own CPU time per request
 (/proc/<pid>/stat) is printed too, with the ratio it implies for a server-bound run. Flowra logs at
-`error` (no access-log lines). Not a
-test: it never fails on speed and is not run in CI. Every wait is bounded and the server is
-stopped whatever happens. Run: `.venv/bin/python benchmarks/http_messages.py
-[--requests N] [--concurrency C]`.
+`error` (no access-log lines). `--profile FILE` runs the server under cProfile and writes its
+stats to FILE when it stops (read them with `python -m pstats FILE`; the profiler roughly doubles
+the CPU per request, so compare profiles with profiles only). Not a test: it never fails on speed
+and is not run in CI. Every wait is bounded and the server is stopped whatever happens. Run:
+`.venv/bin/python benchmarks/http_messages.py [--requests N] [--concurrency C] [--tags]
+[--profile FILE]`.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -36,12 +38,15 @@ import httpx
 import msgspec
 from litestar import Litestar, post
 from litestar.enums import ScopeType
+from litestar.params import JSONBody
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 BARE_PREFIX = "/bare"
 ROUNDS = 4
 WARM_UP = 200
 TIMEOUT_SECONDS = 600
+# Two tags that both change the task, alternating so that every message applies them.
+TAG_ROTATION = ("#status Done #priority Low", "#status In Progress #priority High")
 
 
 # --- the server ---------------------------------------------------------------------------------
@@ -58,7 +63,7 @@ class Note(msgspec.Struct):
 
 
 @post(BARE_PREFIX + "/messages")
-async def create_note(data: NewNote) -> Note:
+async def create_note(data: JSONBody[NewNote]) -> Note:
     return Note(
         id=str(uuid.uuid4()), content=data.content, created_at=datetime.now(UTC).isoformat()
     )
@@ -78,8 +83,11 @@ class BothApps:
             await self._flowra(scope, receive, send)
 
 
-def serve(port: int) -> None:
-    """Child process: both apps behind uvicorn with the options of `flowra-api`."""
+def serve(port: int, profile_path: str | None) -> None:
+    """Child process: both apps behind uvicorn with the options of `flowra-api`; under
+    cProfile when `profile_path` is given (its stats are written there on exit)."""
+    import cProfile
+
     import uvicorn
 
     from flowra_entrypoints.cli import start_process
@@ -99,7 +107,16 @@ def serve(port: int) -> None:
         server_header=False,
         backlog=4096,
     )
-    uvicorn.Server(config).run()
+    server = uvicorn.Server(config)
+    if profile_path is None:
+        server.run()
+        return
+    # uvicorn re-raises the SIGTERM it handled once it has stopped: a no-op handler lets this
+    # process live on to write the stats.
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: None)
+    with cProfile.Profile() as profiler:
+        server.run()
+    profiler.dump_stats(profile_path)
 
 
 def free_port() -> int:
@@ -109,11 +126,12 @@ def free_port() -> int:
         return port
 
 
-def start_server(port: int, workdir: str) -> subprocess.Popen[bytes]:
+def start_server(port: int, workdir: str, profile_path: str | None) -> subprocess.Popen[bytes]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("FLOWRA_")}
     env["FLOWRA_LOG_LEVEL"] = "error"
+    profiling = ["--profile", os.path.abspath(profile_path)] if profile_path else []
     return subprocess.Popen(  # noqa: S603 - this very script, with our own arguments
-        [sys.executable, __file__, "--serve", str(port)],
+        [sys.executable, __file__, "--serve", str(port), *profiling],
         cwd=workdir,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -125,7 +143,7 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=60)  # a profiled server writes its stats first
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -150,6 +168,7 @@ class Target:
     name: str
     url: str
     headers: dict[str, str]
+    content: Callable[[int], str] = "Load message {}".format
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
     server_cpu_seconds: float = 0.0
@@ -177,7 +196,7 @@ async def send_all(
 
     async def worker() -> None:
         for number in numbers:
-            body = {"content": f"Load message {number}"}
+            body = {"content": target.content(number)}
             started = time.perf_counter()
             response = await http.post(target.url, json=body, headers=target.headers)
             latencies.append(time.perf_counter() - started)
@@ -204,7 +223,11 @@ async def measure(
     target.server_cpu_seconds += cpu_seconds(server_pid) - cpu_before
 
 
-async def flowra_target(http: httpx.AsyncClient) -> Target:
+def tag_content(number: int) -> str:
+    return TAG_ROTATION[number % len(TAG_ROTATION)]
+
+
+async def flowra_target(http: httpx.AsyncClient, *, tags: bool) -> Target:
     async def ok(response: httpx.Response) -> dict[str, object]:
         if not response.is_success:
             raise RuntimeError(f"setup failed: {response.status_code} {response.text}")
@@ -217,8 +240,13 @@ async def flowra_target(http: httpx.AsyncClient) -> Target:
         await http.post("/api/v1/workspaces", json={"name": "Bench"}, headers=headers)
     )
     w = f"/api/v1/workspaces/{workspace['id']}"
-    chat = await ok(await http.post(f"{w}/chats", json={"title": "Load"}, headers=headers))
-    return Target("Flowra POST …/messages", f"{w}/chats/{chat['id']}/messages", headers)
+    if not tags:
+        chat = await ok(await http.post(f"{w}/chats", json={"title": "Load"}, headers=headers))
+        return Target("Flowra POST …/messages", f"{w}/chats/{chat['id']}/messages", headers)
+    task = {"title": "Load", "type": "task"}
+    chat = await ok(await http.post(f"{w}/chats", json=task, headers=headers))
+    url = f"{w}/chats/{chat['id']}/messages"
+    return Target("Flowra POST …/messages #tags", url, headers, tag_content)
 
 
 def report(target: Target) -> str:
@@ -229,11 +257,11 @@ def report(target: Target) -> str:
     )
 
 
-async def main(requests: int, concurrency: int) -> None:
+async def main(requests: int, concurrency: int, *, tags: bool, profile_path: str | None) -> None:
     port = free_port()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     with tempfile.TemporaryDirectory() as workdir:
-        server = start_server(port, workdir)
+        server = start_server(port, workdir, profile_path)
         try:
             async with (
                 asyncio.timeout(TIMEOUT_SECONDS),
@@ -242,7 +270,7 @@ async def main(requests: int, concurrency: int) -> None:
                 ) as http,
             ):
                 await wait_until_serving(http)
-                flowra = await flowra_target(http)
+                flowra = await flowra_target(http, tags=tags)
                 bare = Target("bare Litestar POST", f"{BARE_PREFIX}/messages", {})
                 for target in (bare, flowra):
                     await send_all(http, target, WARM_UP, concurrency)
@@ -267,6 +295,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--tags", action="store_true", help="send two tags to a task chat")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the server into FILE")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -274,6 +304,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 if __name__ == "__main__":
     arguments = parse_args(sys.argv[1:])
     if arguments.serve is not None:
-        serve(arguments.serve)
+        serve(arguments.serve, arguments.profile)
     else:
-        asyncio.run(main(arguments.requests, arguments.concurrency))
+        asyncio.run(
+            main(
+                arguments.requests,
+                arguments.concurrency,
+                tags=arguments.tags,
+                profile_path=arguments.profile,
+            )
+        )

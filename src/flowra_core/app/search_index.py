@@ -8,6 +8,7 @@ separates them. A query matches a text when each of its words starts some word o
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from typing import Final
@@ -18,6 +19,9 @@ ELLIPSIS: Final = "…"
 _LEAD_CHARS: Final = SNIPPET_MAX_CHARS // 4
 # How far a cut may move to fall between words rather than inside one.
 _SNAP_CHARS: Final = 20
+# The words of folded ASCII text: in ASCII the letters and digits are exactly [a-z0-9] once
+# lower-cased, and no character is a mark.
+_ASCII_WORD: Final = re.compile(r"[a-z0-9]+")
 
 
 def fold(text: str) -> str:
@@ -44,6 +48,9 @@ def _word_spans(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _folded_words(text: str) -> list[str]:
+    if text.isascii():
+        # NFKD leaves ASCII as it is and casefold is lower(): the same words, found in C.
+        return _ASCII_WORD.findall(text.lower())
     folded = fold(text)
     return [folded[start:end] for start, end in _word_spans(folded)]
 

@@ -26,8 +26,7 @@ class InMemoryChatStore(InMemoryStateStore[Chat]):
         self._last_message_at: dict[str, datetime] = {}
 
     async def get_many(self, chat_ids: Collection[str]) -> Mapping[str, Chat]:
-        wanted = set(chat_ids)
-        return {chat.id: chat for chat in self.values() if chat.id in wanted}
+        return self.known(chat_ids)
 
     async def set_last_message_at(self, chat_id: str, at: datetime | None) -> None:
         if at is None:

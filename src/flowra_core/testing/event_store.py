@@ -1,7 +1,13 @@
-"""In-memory event journal with the unique (aggregate_id, base_version) rule."""
+"""In-memory event journal with the unique (aggregate_id, base_version) rule.
+
+Each stream is a list of commits in version order (every append continues the head), kept with
+the list of their last versions, so the lookups the Mongo adapter serves from its
+(aggregate_id, base_version) index are binary searches here rather than scans of the stream.
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,20 +42,27 @@ class InMemoryEventStore:
     _commits: list[_StoredCommit] = field(default_factory=list)
     _by_id: dict[str, _StoredCommit] = field(default_factory=dict)
     _streams: dict[str, list[_StoredCommit]] = field(default_factory=dict)
+    # Per stream, the last version of each of its commits (ascending, parallel to _streams).
+    _stream_ends: dict[str, list[int]] = field(default_factory=dict)
     _by_event: dict[str, tuple[_StoredCommit, EventEnvelope]] = field(default_factory=dict)
     _by_chat: dict[str, list[_StoredCommit]] = field(default_factory=dict)
 
     async def append(self, commit: Commit) -> None:
         stream = self._streams.setdefault(commit.aggregate_id, [])
-        if any(stored.commit.base_version == commit.base_version for stored in stream):
-            raise ConcurrencyConflict(commit.aggregate_id, commit.base_version)
-        if stream and stream[-1].commit.last_version != commit.base_version:
-            # A writer that read an older version than the stream's head lost the race.
+        # Every stored commit continues the one before it, so base versions only grow and the
+        # head holds the largest: a new commit must start where the head ends (else it read an
+        # older version and lost the race), and may only clash with the head's own base version
+        # (a head without events).
+        head = stream[-1].commit if stream else None
+        if head is not None and (
+            commit.base_version != head.last_version or commit.base_version == head.base_version
+        ):
             raise ConcurrencyConflict(commit.aggregate_id, commit.base_version)
         stored = _StoredCommit(commit, sequence=len(self._commits))
         self._commits.append(stored)
         self._by_id[commit.commit_id] = stored
         stream.append(stored)
+        self._stream_ends.setdefault(commit.aggregate_id, []).append(commit.last_version)
         self._by_event.update((envelope.event_id, (stored, envelope)) for envelope in commit.events)
         if commit.chat_id is not None and commit.aggregate_type in _CHAT_JOURNAL:
             self._by_chat.setdefault(commit.chat_id, []).append(stored)
@@ -57,10 +70,12 @@ class InMemoryEventStore:
     async def read_stream(
         self, aggregate_id: str, *, after_version: int = 0
     ) -> Sequence[EventEnvelope]:
+        stream = self._streams.get(aggregate_id, [])
+        first = bisect_right(self._stream_ends.get(aggregate_id, []), after_version)
         return [
             envelope
-            for stored in self._streams.get(aggregate_id, [])
-            for envelope in stored.commit.events
+            for index in range(first, len(stream))
+            for envelope in stream[index].commit.events
             if envelope.version > after_version
         ]
 
@@ -167,9 +182,12 @@ class InMemoryEventStore:
             stored.dispatched_at = at
 
     async def mark_dispatched_through(self, aggregate_id: str, version: int, at: datetime) -> None:
-        for stored in self._streams.get(aggregate_id, []):
-            if stored.commit.last_version == version and stored.dispatched_at is None:
-                stored.dispatched_at = at
+        stream = self._streams.get(aggregate_id, [])
+        index = bisect_left(self._stream_ends.get(aggregate_id, []), version)
+        while index < len(stream) and stream[index].commit.last_version == version:
+            if stream[index].dispatched_at is None:
+                stream[index].dispatched_at = at
+            index += 1
 
     async def locate_event(self, event_id: str) -> JournalPosition | None:
         found = self._by_event.get(event_id)

@@ -166,7 +166,10 @@ def create_litestar(container: Container) -> Litestar:
                 "user_rate_limit": (settings.rate_limit.user_limit, settings.rate_limit.window),
             }
         ),
-        dependencies={"actor": Provide(provide_actor), "core": Provide(provide_core)},
+        dependencies={
+            "actor": Provide(provide_actor),
+            "core": Provide(provide_core, sync_to_thread=False),
+        },
         lifespan=[lifespan],
         exception_handlers={
             HTTPException: handle_http_exception,

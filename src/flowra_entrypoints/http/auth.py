@@ -100,9 +100,14 @@ async def _session_claims(
     return await identity.verify(access.access_token)
 
 
-async def provide_actor(request: Request[Any, Any, Any], state: State) -> Actor:
-    """Litestar dependency for every authenticated route."""
-    core: FlowraCore = state.core
+async def provide_actor(request: Request[Any, Any, Any], core: Core) -> Actor:
+    """Litestar dependency for every authenticated route.
+
+    It takes `core` (another dependency) so Litestar resolves the two one after the other: two
+    independent dependencies would be resolved concurrently, in an anyio task group per request.
+    The app state is read from the request, which saves building a `State` copy per request.
+    """
+    state = request.app.state
     claims = await caller_claims(request, identity_of(state))
     user = await core.users.provision(claims)
     set_user_id(request.scope, user.id)
@@ -121,8 +126,8 @@ async def _count_user_request(state: State, request: Request[Any, Any, Any], use
         raise DomainError(ErrorCode.RATE_LIMITED, "Too many requests; slow down")
 
 
-async def provide_core(state: State) -> FlowraCore:
-    core: FlowraCore = state.core
+def provide_core(request: Request[Any, Any, Any]) -> FlowraCore:
+    core: FlowraCore = request.app.state.core
     return core
 
 
