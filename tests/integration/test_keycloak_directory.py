@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -15,6 +14,8 @@ from flowra_adapters.system import SystemClock
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.directory import DirectoryUser
 
+from .keycloak_admin import RealmAdmin, realm_admin_session
+
 pytestmark = pytest.mark.integration
 
 REALM = "flowra"
@@ -23,62 +24,12 @@ CLIENT_SECRET = "flowra-dev-secret"
 SEEDED = {"admin", "alice", "bob", "testuser"}
 
 
-@dataclass
-class RealmAdmin:
-    """Creates, changes and deletes realm users through the Admin API, as the test's hands."""
-
-    http: httpx.AsyncClient
-    created: list[str]
-
-    async def create(self, username: str, *, first: str, last: str) -> str:
-        response = await self.http.post(
-            f"/admin/realms/{REALM}/users",
-            json={
-                "username": username,
-                "email": f"{username}@flowra.test",
-                "firstName": first,
-                "lastName": last,
-                "enabled": True,
-            },
-        )
-        assert response.status_code == httpx.codes.CREATED, response.text
-        user_id = response.headers["location"].rsplit("/", 1)[-1]
-        self.created.append(user_id)
-        return user_id
-
-    async def disable(self, user_id: str) -> None:
-        response = await self.http.put(
-            f"/admin/realms/{REALM}/users/{user_id}", json={"enabled": False}
-        )
-        assert response.status_code == httpx.codes.NO_CONTENT, response.text
-
-    async def delete(self, user_id: str) -> None:
-        response = await self.http.delete(f"/admin/realms/{REALM}/users/{user_id}")
-        assert response.status_code in {httpx.codes.NO_CONTENT, httpx.codes.NOT_FOUND}
-
-
 @pytest.fixture
 async def realm_admin(
     keycloak_http: httpx.AsyncClient, keycloak_url: str
 ) -> AsyncIterator[RealmAdmin]:
-    token = await keycloak_http.post(
-        "/realms/master/protocol/openid-connect/token",
-        data={
-            "grant_type": "password",
-            "client_id": "admin-cli",
-            "username": "admin",
-            "password": "admin",
-        },
-    )
-    assert token.status_code == httpx.codes.OK, token.text
-    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-    async with httpx.AsyncClient(base_url=keycloak_url, headers=headers, timeout=10.0) as http:
-        admin = RealmAdmin(http, [])
-        try:
-            yield admin
-        finally:
-            for user_id in admin.created:
-                await admin.delete(user_id)
+    async with realm_admin_session(keycloak_http, keycloak_url) as admin:
+        yield admin
 
 
 @pytest.fixture
@@ -156,7 +107,7 @@ class TestChangesInKeycloak:
         user_id = await realm_admin.create(username, first="Sync", last="Probe")
 
         created = (await listed(directory)).get(username)
-        await realm_admin.disable(user_id)
+        await realm_admin.update(user_id, enabled=False)
         disabled = await directory.find(user_id)
         await realm_admin.delete(user_id)
 

@@ -38,12 +38,13 @@ from flowra_entrypoints.settings import Settings, load_settings
 from flowra_entrypoints.worker.runner import Job
 from flowra_entrypoints.worker.user_sync_job import build_user_sync_job
 
+from .keycloak_admin import PASSWORD, RealmAdmin, realm_admin_session
+
 pytestmark = pytest.mark.integration
 
 REALM = "flowra"
 APP_URL = "http://127.0.0.1:8080"
 TRUSTED = {"Origin": APP_URL}
-PASSWORD = "test123"
 TokenFetcher = Callable[[str, str], Awaitable[str]]
 LOGIN_FORM = re.compile(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"')
 
@@ -333,62 +334,12 @@ class TestMainFlows:
         assert (forged.status_code, forged.json()["code"]) == (401, "UNAUTHENTICATED")
 
 
-@dataclass
-class RealmAdmin:
-    """The test's hands in Keycloak: creates, changes, disables and deletes realm users."""
-
-    http: httpx.AsyncClient
-    created: list[str]
-
-    async def create(self, username: str, *, first: str, last: str) -> str:
-        response = await self.http.post(
-            f"/admin/realms/{REALM}/users",
-            json={
-                "username": username,
-                "email": f"{username}@flowra.test",
-                "firstName": first,
-                "lastName": last,
-                "enabled": True,
-                "emailVerified": True,
-                "credentials": [{"type": "password", "value": PASSWORD, "temporary": False}],
-            },
-        )
-        assert response.status_code == httpx.codes.CREATED, response.text
-        user_id = response.headers["location"].rsplit("/", 1)[-1]
-        self.created.append(user_id)
-        return user_id
-
-    async def update(self, user_id: str, **fields: object) -> None:
-        response = await self.http.put(f"/admin/realms/{REALM}/users/{user_id}", json=fields)
-        assert response.status_code == httpx.codes.NO_CONTENT, response.text
-
-    async def delete(self, user_id: str) -> None:
-        response = await self.http.delete(f"/admin/realms/{REALM}/users/{user_id}")
-        assert response.status_code in {httpx.codes.NO_CONTENT, httpx.codes.NOT_FOUND}
-
-
 @pytest.fixture
 async def realm_admin(
     keycloak_http: httpx.AsyncClient, keycloak_url: str
 ) -> AsyncIterator[RealmAdmin]:
-    token = await keycloak_http.post(
-        "/realms/master/protocol/openid-connect/token",
-        data={
-            "grant_type": "password",
-            "client_id": "admin-cli",
-            "username": "admin",
-            "password": "admin",
-        },
-    )
-    assert token.status_code == httpx.codes.OK, token.text
-    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-    async with httpx.AsyncClient(base_url=keycloak_url, headers=headers, timeout=10.0) as http:
-        admin = RealmAdmin(http, [])
-        try:
-            yield admin
-        finally:
-            for user_id in admin.created:
-                await admin.delete(user_id)
+    async with realm_admin_session(keycloak_http, keycloak_url) as admin:
+        yield admin
 
 
 @dataclass
