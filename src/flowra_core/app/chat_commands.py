@@ -85,7 +85,7 @@ class ChatCommands:
         return await self._workspaces.visible(actor, workspace_id)
 
     async def current(self, chat_id: str) -> Chat | None:
-        return await self._write.load(self.kind, chat_id)
+        return await self._write.current(self.kind, chat_id)
 
     async def _run(
         self,
@@ -129,6 +129,7 @@ class ChatCommands:
                 work_item_only=work_item_only,
             ),
             actor_id=actor.user_id,
+            new=True,
         )
         assert outcome.state is not None
         return ChatChange(workspace, outcome.state, outcome.events)

@@ -132,6 +132,7 @@ class MessageService(MessageReads):
                 now=now,
             ),
             actor_id=actor.user_id,
+            new=True,
         )
         assert outcome.state is not None
         sent = outcome.state
@@ -158,6 +159,7 @@ class MessageService(MessageReads):
             reply_id,
             lambda _state: create_bot_reply(reply_id, source=source, content=content, now=now),
             actor_id=source.author_id,
+            new=True,
         )
         assert outcome.state is not None
         return outcome.state

@@ -124,6 +124,7 @@ class ChangeSummaries:
                 message_id, chat_id=chat.id, actor_id=actor_id, content=content, now=now
             ),
             actor_id=actor_id,
+            new=True,
         )
         await self._drafts.save(
             SummaryDraft(message_id=message_id, content=content, phrases=tuple(phrases))

@@ -116,7 +116,7 @@ class WorkspaceService:
 
     async def visible(self, actor: Actor, workspace_id: str) -> Workspace:
         """The workspace if the actor may see it, else 404 WORKSPACE_NOT_FOUND."""
-        workspace = await self._write.load(self._kind, workspace_id)
+        workspace = await self._write.current(self._kind, workspace_id)
         return policy.visible_workspace(workspace, actor, workspace_id)
 
     @staticmethod
@@ -171,6 +171,7 @@ class WorkspaceService:
                 now=now,
             ),
             actor_id=actor.user_id,
+            new=True,
         )
         assert outcome.state is not None
         return self.view(outcome.state, actor)

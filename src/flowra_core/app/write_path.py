@@ -119,6 +119,13 @@ class WritePath:
     def ids(self) -> IdGenerator:
         return self._ids
 
+    async def current(self, kind: AggregateKind[S], aggregate_id: str) -> S | None:
+        """The stored state document alone, for reads and access checks: one look-up by `_id`.
+
+        It trails the journal only while a commit's state save is pending retry (seconds);
+        commands never decide on it without the journal's say (see `execute`)."""
+        return await kind.store.get(aggregate_id)
+
     async def load(self, kind: AggregateKind[S], aggregate_id: str) -> S | None:
         """The stored state document plus any newer journal events (operations.md §4)."""
         state = await kind.store.get(aggregate_id)
@@ -134,15 +141,31 @@ class WritePath:
         return state
 
     async def execute(
-        self, kind: AggregateKind[S], aggregate_id: str, decide: Decide[S], *, actor_id: str | None
+        self,
+        kind: AggregateKind[S],
+        aggregate_id: str,
+        decide: Decide[S],
+        *,
+        actor_id: str | None,
+        new: bool = False,
     ) -> Outcome[S]:
         """Run `decide` against the current state and commit what it returns.
 
         `decide` raises domain errors to refuse; it is called again on each retry, against
         the reloaded state, so it must be pure.
+
+        The first attempt decides on the state document alone (`new`: on no state at all, for
+        an id the caller has just generated). That is safe: a state document that trails the
+        journal has a version whose successor is taken, so the append conflicts and the retry
+        reads the journal's newer events as well.
         """
+        first = True
         for delay in (*self._retry_delays, None):
-            state = await self.load(kind, aggregate_id)
+            if first:
+                state = None if new else await kind.store.get(aggregate_id)
+                first = False
+            else:
+                state = await self.load(kind, aggregate_id)
             events = decide(state)
             if not events:
                 return Outcome(state, ())

@@ -46,8 +46,9 @@ BeforeAppend = Callable[[Commit], Awaitable[None]]
 
 @dataclass
 class InterleavingEventStore(InMemoryEventStore):
-    """The in-memory journal with a yield point in every stream read, a count of refused
-    appends, and an optional hook that runs just before an append (to stage a rival write)."""
+    """The in-memory journal with a yield point in every stream read and append, a count of
+    refused appends, and an optional hook that runs just before an append (to stage a rival
+    write)."""
 
     conflicts: int = 0
     before_append: BeforeAppend | None = None
@@ -64,6 +65,8 @@ class InterleavingEventStore(InMemoryEventStore):
         return events
 
     async def append(self, commit: Commit) -> None:
+        # The insert's round trip: rivals that read the same state decide meanwhile.
+        await asyncio.sleep(0)
         if self.before_append is not None and not self._in_hook:
             self._in_hook = True
             try:
