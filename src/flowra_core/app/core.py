@@ -59,6 +59,7 @@ def standard_reactions(core: FlowraCore) -> ReactionTable:
             search_projection=core.search_projection,
             inbox_projection=core.inbox_projection,
             summaries=core.summaries,
+            read_markers=core.read_markers,
             chats=core.chat_commands,
             dispatcher=core.dispatcher,
             bus=core.ports.bus,
@@ -105,7 +106,7 @@ class FlowraCore:
         self.inbox_projection = NotificationProjector(ports.notifications)
         # Every read model, for rebuilds of one aggregate (repairs).
         self.projector = CompositeProjector(
-            [self.inbox_projection, self.search_projection, self.message_projection]
+            [self.message_projection, self.search_projection, self.inbox_projection]
         )
         self.reactions = ReactionRunner(
             ReactionTable([]), ports.reaction_work, ports.event_store, ports.clock, telemetry
@@ -153,7 +154,6 @@ class FlowraCore:
             ports.messages,
             ports.users,
             self.files,
-            self.read_markers,
             self.tags,
         )
         self.notifications = NotificationService(self.write, ports.notifications, ports.workspaces)

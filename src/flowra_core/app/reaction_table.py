@@ -18,9 +18,12 @@ from typing import Any
 from flowra_core.app.chat_commands import ChatCommands
 from flowra_core.app.dispatch import NOTIFYING_EVENTS, NotificationDispatcher
 from flowra_core.app.reactions import Reaction, ReactionTable
+from flowra_core.app.read_markers import ReadMarkerService
 from flowra_core.app.summaries import ChangeSummaries
 from flowra_core.app.write_path import STATE_REACTION, AggregateKind, Projector, WritePath
 from flowra_core.domain.events import AggregateType
+from flowra_core.domain.message.events import MessageCreated
+from flowra_core.domain.message.values import MessageType
 from flowra_core.domain.workspace.events import MemberRemoved
 from flowra_core.ports.event_bus import EventBus
 from flowra_core.ports.event_store import Commit
@@ -33,12 +36,14 @@ REACTION_NAMES: tuple[str, ...] = (
     "projection.timeline",
     "projection.search",
     "projection.inbox",
+    "read_markers.author",
     "live",
     "chat.change_summary",
     "workspace.member_departure",
     "notifications.dispatch",
 )
 MEMBER_DEPARTED = MemberRemoved.event_type()
+_READ_BY_THEIR_ACTOR = frozenset({MessageType.USER, MessageType.BOT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +56,7 @@ class ReactionParts:
     search_projection: Projector
     inbox_projection: Projector
     summaries: ChangeSummaries
+    read_markers: ReadMarkerService
     chats: ChatCommands
     dispatcher: NotificationDispatcher
     bus: EventBus
@@ -79,6 +85,19 @@ def flowra_reactions(parts: ReactionParts) -> ReactionTable:
             if isinstance(event, MemberRemoved):
                 await parts.chats.remove_departed_member(
                     commit.aggregate_id, event.user_id, envelope.actor_id or event.removed_by
+                )
+
+    async def author_has_read(commit: Commit) -> None:
+        """Whoever made a user message or a bot reply has read it (and what came before)."""
+        for envelope in commit.events:
+            event = envelope.event
+            if (
+                isinstance(event, MessageCreated)
+                and event.message_type in _READ_BY_THEIR_ACTOR
+                and commit.actor_id is not None
+            ):
+                await parts.read_markers.read_up_to(
+                    commit.actor_id, event.chat_id, event.message_id, event.created_at
                 )
 
     async def dispatch(commit: Commit) -> None:
@@ -117,6 +136,13 @@ def flowra_reactions(parts: ReactionParts) -> ReactionTable:
                 frozenset({AggregateType.NOTIFICATION}),
                 None,
                 parts.inbox_projection.project,
+            ),
+            Reaction(
+                "read_markers.author",
+                "The author's read marker moves to their message or its bot reply",
+                frozenset({AggregateType.MESSAGE}),
+                frozenset({MessageCreated.event_type()}),
+                author_has_read,
             ),
             Reaction(
                 "live",

@@ -16,7 +16,7 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flowra_core.app.telemetry import CoreTelemetry, NoTelemetry
 from flowra_core.domain.errors import FlowraError
@@ -150,20 +150,29 @@ class ReactionRunner:
         await self._settle(task, failed, error)
 
     async def sweep(self, *, limit: int) -> SweepReport:
-        """Run the due tasks again, oldest first."""
+        """Run the due tasks again, their commits in journal order. After a failure the rest
+        of that aggregate's commits wait for the next sweep, so its events are published in
+        order once the cause (a bus outage) is gone."""
         now = self._clock.now()
         finished = failed = parked = dropped = 0
+        due: list[tuple[ReactionTask, Commit]] = []
         for task in await self._work.due(now=now, limit=limit):
             commit = await self._journal.get_commit(task.commit_id)
-            if commit is None:
-                if now - task.created_at >= ORPHAN_AFTER:
-                    await self._work.finish(task.commit_id)
-                    dropped += 1
-                else:
-                    await self._work.postpone(dataclasses.replace(task, due_at=now + INLINE_GRACE))
+            if commit is not None:
+                due.append((task, commit))
+            elif now - task.created_at >= ORPHAN_AFTER:
+                await self._work.finish(task.commit_id)
+                dropped += 1
+            else:  # its append may still be on its way
+                await self._work.postpone(dataclasses.replace(task, due_at=now + INLINE_GRACE))
+        held: set[str] = set()
+        for task, commit in sorted(due, key=lambda pair: _journal_order(pair[1])):
+            if commit.aggregate_id in held:
                 continue
             failures, error = await self._run(commit, self.table.owed(commit, task.remaining), {})
             outcome = await self._settle(task, failures, error)
+            if outcome != "finished":
+                held.add(commit.aggregate_id)
             finished += outcome == "finished"
             failed += outcome == "failed"
             parked += outcome == "parked"
@@ -231,6 +240,10 @@ class ReactionRunner:
             )
             return "parked"
         return "failed"
+
+
+def _journal_order(commit: Commit) -> tuple[datetime, str, int]:
+    return (commit.recorded_at, commit.aggregate_id, commit.base_version)
 
 
 def _describe(error: Exception) -> str:
