@@ -251,10 +251,30 @@ def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
 
 
-def event_reaction_rows(table: ReactionTable, events: Mapping[str, AggregateType]) -> list[str]:
-    """The markdown table "event → reactions" (README/DESIGN; a test keeps it current)."""
-    rows = ["| event | reactions, in order |", "|---|---|"]
+def reactions_markdown(table: ReactionTable, events: Mapping[str, AggregateType]) -> str:
+    """The reaction table as documentation: each reaction, then "event → reactions"."""
+    lines = [
+        "# What happens after a commit",
+        "",
+        "Generated from `src/flowra_core/app/reaction_table.py` by `python tools/reactions_doc.py`"
+        " (a unit test fails when this file is out of date). Reactions run in this order, inline"
+        " right after the commit, and the worker's `relay` sweep retries any that failed"
+        " (design §2.6).",
+        "",
+        "| reaction | what it does | runs for |",
+        "|---|---|---|",
+    ]
+    for reaction in table:
+        kinds = ", ".join(sorted(a.value for a in reaction.aggregates))
+        scope = "every event" if reaction.events is None else ", ".join(sorted(reaction.events))
+        condition = " (REST changes only)" if reaction.when is not None else ""
+        lines.append(f"| `{reaction.name}` | {reaction.description} | {kinds}: {scope}{condition} |")
+    lines += ["", "| event | reactions, in order |", "|---|---|"]
     for event_type in sorted(events):
-        names = table.for_event(events[event_type], event_type)
-        rows.append(f"| `{event_type}` | {', '.join(f'`{n}`' for n in names) or '—'} |")
-    return rows
+        names = [
+            f"`{r.name}`" + (" (REST changes)" if r.when is not None else "")
+            for r in table
+            if r.handles_event(events[event_type], event_type)
+        ]
+        lines.append(f"| `{event_type}` | {', '.join(names) or '—'} |")
+    return "\n".join(lines) + "\n"
