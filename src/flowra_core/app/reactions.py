@@ -267,8 +267,8 @@ def reactions_markdown(table: ReactionTable, events: Mapping[str, AggregateType]
     for reaction in table:
         kinds = ", ".join(sorted(a.value for a in reaction.aggregates))
         scope = "every event" if reaction.events is None else ", ".join(sorted(reaction.events))
-        condition = " (REST changes only)" if reaction.when is not None else ""
-        lines.append(f"| `{reaction.name}` | {reaction.description} | {kinds}: {scope}{condition} |")
+        scope += " (REST changes only)" if reaction.when is not None else ""
+        lines.append(f"| `{reaction.name}` | {reaction.description} | {kinds}: {scope} |")
     lines += ["", "| event | reactions, in order |", "|---|---|"]
     for event_type in sorted(events):
         names = [
