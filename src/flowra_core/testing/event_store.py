@@ -131,7 +131,7 @@ class InMemoryEventStore:
     def _order(stored: _StoredCommit) -> tuple[datetime, int]:
         return (stored.commit.recorded_at, stored.sequence)
 
-    def commits(self) -> list[Commit]:
+    def appended(self) -> list[Commit]:
         """Every commit in the order it was appended (tests, rebuilds)."""
         return [stored.commit for stored in self._commits]
 

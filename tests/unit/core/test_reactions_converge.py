@@ -214,7 +214,7 @@ async def _rebuilt(world: World) -> InMemoryAdapters:
         SearchProjector(fresh.search, fresh.chats),
         NotificationProjector(fresh.notifications),
     ]
-    for commit in world.adapters.event_store.commits():
+    for commit in world.adapters.event_store.appended():
         kind = core.kind_for(commit)
         state = await kind.store.get(commit.aggregate_id)
         for envelope in commit.events:
@@ -269,7 +269,7 @@ async def _scenario(steps: list[Step], seed: int, rate: float) -> None:
 
 
 def _event_ids(world: World) -> set[str]:
-    return {e.event_id for c in world.adapters.event_store.commits() for e in c.events}
+    return {e.event_id for c in world.adapters.event_store.appended() for e in c.events}
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
