@@ -115,6 +115,8 @@ def flowra_reactions(parts: ReactionParts) -> ReactionTable:
                 EVERY_AGGREGATE,
                 None,
                 save_state,
+                # Projections and follow-ups read the state document it writes.
+                holds_back_the_rest=True,
             ),
             Reaction(
                 "projection.timeline",

@@ -56,6 +56,8 @@ class Reaction:
     handle: Handler
     # A further condition on the commit itself (None: none).
     when: Callable[[Commit], bool] | None = None
+    # When it fails, the reactions after it wait too (they read what it writes).
+    holds_back_the_rest: bool = False
 
     def applies_to(self, commit: Commit) -> bool:
         if commit.aggregate_type not in self.aggregates:
@@ -187,7 +189,7 @@ class ReactionRunner:
     ) -> tuple[list[str], str | None]:
         failed: list[str] = []
         last_error: str | None = None
-        for reaction in reactions:
+        for position, reaction in enumerate(reactions):
             handle = overrides.get(reaction.name, reaction.handle)
             try:
                 await handle(commit)
@@ -207,6 +209,9 @@ class ReactionRunner:
                     exc_info=None if expected else error,
                 )
                 self._telemetry.reaction_failed(reaction.name)
+                if reaction.holds_back_the_rest:
+                    failed.extend(r.name for r in reactions[position + 1 :])
+                    break
         return failed, last_error
 
     async def _settle(self, task: ReactionTask, failed: list[str], error: str | None) -> str:
