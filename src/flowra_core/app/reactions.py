@@ -148,7 +148,8 @@ class ReactionRunner:
         """Right after the commit; never raises (the commit is stored: the command has
         succeeded). `overrides` run instead of the named reactions (the state save with the
         state already in hand)."""
-        failed, error = await self._run(commit, self.table.owed(commit, task.remaining), overrides)
+        owed = self.table.owed(commit, task.remaining)
+        failed, error = await self._run(commit, owed, overrides, inline=True)
         await self._settle(task, failed, error)
 
     async def sweep(self, *, limit: int) -> SweepReport:
@@ -171,7 +172,8 @@ class ReactionRunner:
         for task, commit in sorted(due, key=lambda pair: _journal_order(pair[1])):
             if commit.aggregate_id in held:
                 continue
-            failures, error = await self._run(commit, self.table.owed(commit, task.remaining), {})
+            owed = self.table.owed(commit, task.remaining)
+            failures, error = await self._run(commit, owed, {}, inline=False)
             outcome = await self._settle(task, failures, error)
             if outcome != "finished":
                 held.add(commit.aggregate_id)
@@ -185,7 +187,12 @@ class ReactionRunner:
         return await self._work.unpark(now=self._clock.now())
 
     async def _run(
-        self, commit: Commit, reactions: Sequence[Reaction], overrides: Mapping[str, Handler]
+        self,
+        commit: Commit,
+        reactions: Sequence[Reaction],
+        overrides: Mapping[str, Handler],
+        *,
+        inline: bool,
     ) -> tuple[list[str], str | None]:
         failed: list[str] = []
         last_error: str | None = None
@@ -193,6 +200,7 @@ class ReactionRunner:
             handle = overrides.get(reaction.name, reaction.handle)
             try:
                 await handle(commit)
+                self._telemetry.reacted(reaction.name, commit, inline=inline)
             # Whatever a reaction raises is retried later, never the caller's error.
             except Exception as error:  # noqa: BLE001 - logged, kept in the work list
                 failed.append(reaction.name)
@@ -208,7 +216,7 @@ class ReactionRunner:
                     _describe(error),
                     exc_info=None if expected else error,
                 )
-                self._telemetry.reaction_failed(reaction.name)
+                self._telemetry.reaction_failed(reaction.name, commit)
                 if reaction.holds_back_the_rest:
                     failed.extend(r.name for r in reactions[position + 1 :])
                     break
