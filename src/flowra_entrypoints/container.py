@@ -139,10 +139,6 @@ def _delivery_checks(
         parked: DeadLetters = bus()
         return await parked.dead_letter_count()
 
-    async def repair_counts() -> dict[str, int]:
-        counts = await (await the_core()).ports.repair_queue.counts()
-        return {status.value: count for status, count in counts.items()}
-
     async def open_connections() -> int:
         gateway: WebSocketGateway = await resolved(ws_gateway())
         return len(gateway.hub)
@@ -152,7 +148,6 @@ def _delivery_checks(
         clock=clock,
         backlog=backlog,
         dead_letters=dead_letters,
-        repair_counts=repair_counts,
         open_connections=open_connections,
     )
 

@@ -19,7 +19,6 @@ from flowra_core.testing.notifications import InMemoryNotificationStore
 from flowra_core.testing.presence import InMemoryPresence
 from flowra_core.testing.reaction_work import InMemoryReactionWork
 from flowra_core.testing.read_markers import InMemoryReadMarkerStore
-from flowra_core.testing.repair import InMemoryRepairQueue
 from flowra_core.testing.search import InMemorySearchIndex
 from flowra_core.testing.users import InMemoryUserStore
 from flowra_core.testing.workspaces import InMemoryInviteTokenStore, InMemoryWorkspaceStore
@@ -41,7 +40,6 @@ class InMemoryAdapters:
     read_markers: InMemoryReadMarkerStore
     files: InMemoryFileStore
     blobs: InMemoryBlobStorage
-    repair_queue: InMemoryRepairQueue
     reaction_work: InMemoryReactionWork
 
 
@@ -63,7 +61,6 @@ def in_memory_ports(
         read_markers=InMemoryReadMarkerStore(),
         files=InMemoryFileStore(),
         blobs=InMemoryBlobStorage(),
-        repair_queue=InMemoryRepairQueue(),
         reaction_work=InMemoryReactionWork(),
     )
     ports = CorePorts(
@@ -84,7 +81,6 @@ def in_memory_ports(
         read_markers=adapters.read_markers,
         files=adapters.files,
         blobs=adapters.blobs,
-        repair_queue=adapters.repair_queue,
         reaction_work=adapters.reaction_work,
     )
     return ports, adapters

@@ -104,7 +104,7 @@ def build_jobs(
 
     jobs = [
         Job(RELAY, settings.worker.relay_interval, run_reactions),
-        build_repair_job(core, settings, metrics),
+        build_repair_job(core, settings),
     ]
     user_sync = build_user_sync_job(
         core,
@@ -123,6 +123,8 @@ async def _record_backlog(core: FlowraCore, dead_letters: DeadLetters, metrics: 
     now = core.ports.clock.now()
     # One work list (design §2.6) behind the guide's relay, projection and dispatch gauges.
     metrics.relay_unpublished.set(backlog.pending)
+    metrics.repair_queue_items.labels("pending").set(backlog.pending)
+    metrics.repair_queue_items.labels("failed").set(backlog.parked)
     metrics.relay_stuck.set(backlog.parked)
     metrics.projection_lag.set(backlog.pending)
     metrics.dispatch_lag.set(backlog.pending)
