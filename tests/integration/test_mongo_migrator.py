@@ -241,9 +241,10 @@ class TestDown:
         migrator("up")
         db["search_entries"].insert_one({"_id": "m1", "tokens": ["kept"]})
 
-        result = migrator("down", "--steps", "3")
+        result = migrator("down", "--steps", "4")
 
         assert result.returncode == 0, result.stderr
+        assert "reverted 0006" in result.stdout
         assert "reverted 0005" in result.stdout
         assert "reverted 0004" in result.stdout
         assert "reverted 0003" in result.stdout
@@ -260,7 +261,7 @@ class TestDown:
         migrator("up")
         before = records(db)
 
-        result = migrator("down", "--steps", "4")
+        result = migrator("down", "--steps", "5")
 
         assert result.returncode == 1
         assert "0002 (create Flowra Bot) is irreversible" in result.stderr
@@ -312,6 +313,26 @@ class TestDispatchedMarkers:
         assert migrator("down").returncode == 0
         kept = {c["_id"]: c["dispatched_at"] for c in db["commits"].find()}
         assert kept == markers
+
+
+class TestThreadStatsOnMessages:
+    def test_0006_copies_the_stats_onto_the_parent_and_down_copies_them_back(
+        self, migrator: Migrator, db: Database[Document]
+    ) -> None:
+        migrator("up", "--to", "0005")
+        last = datetime(2026, 1, 1, tzinfo=UTC)
+        db["messages"].insert_many([{"_id": "m1", "chat_id": "c1"}, {"_id": "m2", "chat_id": "c1"}])
+        stats = {"_id": "m1", "chat_id": "c1", "reply_count": 2, "last_reply_at": last}
+        db["message_threads"].insert_one(stats)
+
+        result = migrator("up")
+
+        assert result.returncode == 0, result.stderr
+        moved = {m["_id"]: m.get("thread") for m in db["messages"].find()}
+        assert moved == {"m1": {"reply_count": 2, "last_reply_at": last}, "m2": None}
+        db["message_threads"].delete_many({})
+        assert migrator("down").returncode == 0
+        assert list(db["message_threads"].find()) == [stats]
 
 
 class TestSafety:
@@ -432,7 +453,7 @@ class TestReactionWorkList:
         assert not RETIRED_COMMIT_INDEXES & indexes
         assert "parked_1_due_at_1" in db["reaction_work"].index_information()
 
-        reverted = migrator("down")
+        reverted = migrator("down", "--steps", "2")  # 0006, then 0005
 
         assert reverted.returncode == 0, reverted.stderr
         assert "reaction_work" not in db.list_collection_names()

@@ -3,10 +3,12 @@ filters, keyset order with the id as tie-break, `after` exclusive)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from flowra_core.domain.chat.state import Chat
+from flowra_core.domain.chat.vocabulary import StatusCategory
 from flowra_core.ports.chats import (
     ChatListQuery,
     ChatRecord,
@@ -24,19 +26,25 @@ class InMemoryChatStore(InMemoryStateStore[Chat]):
     def __init__(self) -> None:
         super().__init__()
         self._last_message_at: dict[str, datetime] = {}
+        self._timeline_versions: Counter[str] = Counter()
 
     async def get_many(self, chat_ids: Collection[str]) -> Mapping[str, Chat]:
         return self.known(chat_ids)
 
     async def raise_last_message_at(self, chat_id: str, at: datetime) -> None:
+        self._timeline_versions[chat_id] += 1
         current = self._last_message_at.get(chat_id)
         self._last_message_at[chat_id] = at if current is None else max(current, at)
 
     async def set_last_message_at(self, chat_id: str, at: datetime | None) -> None:
+        self._timeline_versions[chat_id] += 1
         if at is None:
             self._last_message_at.pop(chat_id, None)
         else:
             self._last_message_at[chat_id] = at
+
+    async def timeline_changed(self, chat_id: str) -> None:
+        self._timeline_versions[chat_id] += 1
 
     async def last_message_at(self, chat_ids: Collection[str]) -> Mapping[str, datetime]:
         return {c: self._last_message_at[c] for c in chat_ids if c in self._last_message_at}
@@ -76,6 +84,10 @@ class InMemoryChatStore(InMemoryStateStore[Chat]):
     async def count_tasks(self, query: TaskQuery) -> int:
         return sum(1 for _ in self._tasks(query))
 
+    async def count_tasks_by_category(self, query: TaskQuery) -> Mapping[StatusCategory, int]:
+        counts = Counter(chat.category for chat in self._tasks(query))
+        return {category: n for category, n in counts.items() if category is not None}
+
     def _live(self, workspace_id: str) -> Iterable[Chat]:
         return (c for c in self.values() if c.workspace_id == workspace_id and not c.is_deleted)
 
@@ -94,7 +106,9 @@ class InMemoryChatStore(InMemoryStateStore[Chat]):
         )
 
     def _record(self, chat: Chat) -> ChatRecord:
-        return ChatRecord(chat, self._last_message_at.get(chat.id))
+        return ChatRecord(
+            chat, self._last_message_at.get(chat.id), self._timeline_versions[chat.id]
+        )
 
 
 def _contains(text: str, needle: str) -> bool:

@@ -8,7 +8,13 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from flowra_core.domain.message.state import Message
-from flowra_core.ports.messages import Position, SummaryDraft, ThreadStats, UnreadCounts
+from flowra_core.ports.messages import (
+    Position,
+    SummaryDraft,
+    Threaded,
+    ThreadStats,
+    UnreadCounts,
+)
 from flowra_core.testing.state_store import InMemoryStateStore
 
 
@@ -45,6 +51,12 @@ class InMemoryMessageStore(InMemoryStateStore[Message]):
         positions = self._top_level.get(chat_id, [])
         end = len(positions) if before is None else bisect_left(positions, before)
         return self._messages(positions[max(0, end - limit) : end][::-1])
+
+    async def top_level_threaded(
+        self, chat_id: str, *, before: Position | None, limit: int
+    ) -> Sequence[Threaded]:
+        rows = await self.top_level(chat_id, before=before, limit=limit)
+        return [Threaded(row, self._thread_stats.get(row.id, ThreadStats())) for row in rows]
 
     async def replies(
         self, chat_id: str, parent_id: str, *, after: Position | None, limit: int
@@ -87,6 +99,15 @@ class InMemoryMessageStore(InMemoryStateStore[Message]):
         ]
         mentions = sum(1 for message in unread if user_id in message.mentions)
         return UnreadCounts(unread=len(unread), mentions=mentions)
+
+    async def unread_counts_many(
+        self, user_id: str, after: Mapping[str, Position | None], *, mentions: bool
+    ) -> Mapping[str, UnreadCounts]:
+        counted: dict[str, UnreadCounts] = {}
+        for chat_id, position in after.items():
+            counts = await self.unread_counts(chat_id, user_id, after=position)
+            counted[chat_id] = counts if mentions else UnreadCounts(unread=counts.unread)
+        return counted
 
 
 class InMemorySummaryDraftStore:

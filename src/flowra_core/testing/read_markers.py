@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from flowra_core.domain.message.read_markers import ReadMarker, advance
+from flowra_core.ports.read_markers import CountedUnread, CountsToKeep, MarkerReading
 
 
 class InMemoryReadMarkerStore:
     def __init__(self) -> None:
         self._markers: dict[tuple[str, str], ReadMarker] = {}
+        self._counted: dict[tuple[str, str], CountedUnread] = {}
 
     async def get(self, chat_id: str, user_id: str) -> ReadMarker | None:
         return self._markers.get((chat_id, user_id))
@@ -28,5 +30,25 @@ class InMemoryReadMarkerStore:
             marker.last_read_message_id,
             marker.last_read_at,
         )
+        if moved != stored:
+            self._counted.pop(key, None)
         self._markers[key] = moved
         return moved
+
+    async def readings(
+        self, user_id: str, chat_ids: Collection[str]
+    ) -> Mapping[str, MarkerReading]:
+        return {
+            chat_id: MarkerReading(marker, self._counted.get((chat_id, user_id)))
+            for chat_id, marker in (await self.get_many(user_id, chat_ids)).items()
+        }
+
+    async def keep_counts(self, user_id: str, counts: Collection[CountsToKeep]) -> None:
+        for kept in counts:
+            key = (kept.chat_id, user_id)
+            stored = self._markers.get(key)
+            if stored is not None and (stored.last_read_at, stored.last_read_message_id) == (
+                kept.last_read_at,
+                kept.message_id,
+            ):
+                self._counted[key] = kept.counted

@@ -8,6 +8,7 @@ from flowra_adapters.mongo.migrations import (
     m0003_read_models,
     m0004_dispatched_markers,
     m0005_reaction_work,
+    m0006_thread_stats_on_messages,
 )
 from flowra_adapters.mongo.migrations.model import Migration
 
@@ -17,4 +18,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0003_read_models.MIGRATION,
     m0004_dispatched_markers.MIGRATION,
     m0005_reaction_work.MIGRATION,
+    m0006_thread_stats_on_messages.MIGRATION,
 )

@@ -1,0 +1,53 @@
+"""The database commands each HTTP operation issues on the MongoDB-protocol path, pinned
+(issue 13 goal 1): counted with PyMongo command monitoring against the real FerretDB, by the
+same scenario as `benchmarks/db_commands`. The counts are deterministic, so each is pinned
+exactly: a regression fails here, and an improvement updates the number on purpose."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from benchmarks.db_command_kit import Measured, command_counts
+
+pytestmark = pytest.mark.integration
+
+# The read path, measured in steady state (verified token, actor and authors remembered):
+# - newest page: workspace + chat state by _id (access), one find of messages that carries
+#   the thread stats;
+# - thread page: access (2) + the replies (the parent is read only for an empty page);
+# - board: access (workspace) + one find per column (4) + the caller's markers by _id; the
+#   column counts come from the pages when they fit, the unread counts from the markers;
+# - chat list: access (workspace) + chats + the caller's markers by _id (counts remembered);
+# - mark read (again, at the same message): access (2) + the message + the marker
+#   (findAndModify, and its read-back as it did not move) + one unread count;
+# - notification list: the caller's workspaces + the notifications.
+READ_BUDGET: dict[str, int] = {
+    "newest page": 3,
+    "thread page": 3,
+    "board": 6,
+    "chat list": 3,
+    "mark read": 6,
+    "notification list": 2,
+}
+
+
+@pytest.fixture(scope="module")
+def measured(mongodb_uri: str) -> dict[str, Measured]:
+    """One run of the scenario for the whole module (its own event loop)."""
+    return {item.operation: item for item in asyncio.run(command_counts(mongodb_uri))}
+
+
+def _listing(item: Measured) -> str:
+    return "\n".join(f"  {command.label}: {command.body}" for command in item.tally.commands)
+
+
+@pytest.mark.parametrize("operation", sorted(READ_BUDGET))
+def test_a_read_issues_its_pinned_number_of_commands(
+    operation: str, measured: dict[str, Measured]
+) -> None:
+    item = measured[operation]
+    assert item.tally.total == READ_BUDGET[operation], (
+        f"{operation}: {item.tally.total} commands, pinned {READ_BUDGET[operation]}:\n"
+        + _listing(item)
+    )
