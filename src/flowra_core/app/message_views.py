@@ -129,6 +129,12 @@ class MessageViews:
         [view] = await self.many([message], workspace_id=workspace_id, viewer_id=viewer_id)
         return view
 
+    async def new(
+        self, messages: Sequence[Message], *, workspace_id: str, viewer_id: str
+    ) -> list[MessageView]:
+        """Messages this request has just created: nobody can have replied to them yet."""
+        return await self.many(messages, workspace_id=workspace_id, viewer_id=viewer_id, threads={})
+
 
 def _view(
     message: Message, *, workspace_id: str, author: UserRef, stats: ThreadStats, viewer_id: str

@@ -136,12 +136,14 @@ class MessageService(MessageReads):
         # The author's read marker moves to it by the `read_markers.author` reaction.
         run = await self._tags.run(actor, workspace_id, chat_id, content)
         if run is None:
-            view = await self._views.one(sent, workspace_id=workspace_id, viewer_id=actor.user_id)
+            [view] = await self._views.new(
+                [sent], workspace_id=workspace_id, viewer_id=actor.user_id
+            )
             return SentMessage(message=view, bot_reply=None, tag_results=None)
         # The author reads the bot reply in this response, so it is not unread for them: the
         # `read_markers.author` reaction moves their marker to it too.
         reply = await self._post_bot_reply(kind, sent, run.reply_text)
-        view, reply_view = await self._views.many(
+        view, reply_view = await self._views.new(
             [sent, reply], workspace_id=workspace_id, viewer_id=actor.user_id
         )
         return SentMessage(message=view, bot_reply=reply_view, tag_results=run.results)
