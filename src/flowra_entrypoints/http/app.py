@@ -155,7 +155,9 @@ def create_litestar(container: Container) -> Litestar:
             *file_routes(settings.uploads.max_size),
             NotificationsController,
             SearchController,
-            *web_routers(),  # the web client at `/` (the JSON API stays on /api/v1)
+            *web_routers(
+                settings.uploads.max_size
+            ),  # the web client at `/` (the JSON API stays on /api/v1)
         ],
         state=State(
             {

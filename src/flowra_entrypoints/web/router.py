@@ -17,6 +17,7 @@ from flowra_entrypoints.web.errors import flowra_error, http_error, sign_in_requ
 from flowra_entrypoints.web.pages.auth import AUTH_ROUTES
 from flowra_entrypoints.web.pages.board import BOARD_ROUTES
 from flowra_entrypoints.web.pages.chats import CHAT_ROUTES
+from flowra_entrypoints.web.pages.files import file_routes
 from flowra_entrypoints.web.pages.live import LIVE_ROUTES
 from flowra_entrypoints.web.pages.messages import MESSAGE_ROUTES
 from flowra_entrypoints.web.pages.notifications import NOTIFICATION_ROUTES
@@ -32,7 +33,7 @@ async def _no_sniff(response: Response[Any]) -> Response[Any]:
     return response
 
 
-def web_routers() -> list[Router]:
+def web_routers(upload_max_size: int) -> list[Router]:
     pages = Router(
         path="/",
         route_handlers=[
@@ -43,6 +44,7 @@ def web_routers() -> list[Router]:
             *BOARD_ROUTES,
             *NOTIFICATION_ROUTES,
             *LIVE_ROUTES,
+            *file_routes(upload_max_size),
         ],
         dependencies={"viewer": Provide(provide_viewer)},
         response_headers=SECURITY_HEADERS,

@@ -209,8 +209,63 @@ document.addEventListener("keydown", (event) => {
 document.addEventListener("htmx:afterRequest", (event) => {
   if (event.detail.elt?.id === "composer" && event.detail.successful) {
     event.detail.elt.reset();
+    document.getElementById("pending-files")?.replaceChildren();
     lastTyping = 0;
   }
+});
+
+// ---------- attachments: upload with a progress bar, sent with the next message ----------
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-attach]");
+  if (button) document.getElementById(button.dataset.attach)?.click();
+});
+
+function upload(file, url) {
+  const list = document.getElementById("pending-files");
+  const item = document.createElement("li");
+  const name = document.createElement("span");
+  name.textContent = file.name;
+  const bar = document.createElement("progress");
+  bar.max = 100;
+  bar.value = 0;
+  bar.setAttribute("aria-label", `Uploading ${file.name}`);
+  item.append(name, bar);
+  list.append(item);
+  const body = new FormData();
+  body.append("file", file);
+  const xhr = new XMLHttpRequest();
+  xhr.open("POST", url);
+  xhr.setRequestHeader("X-CSRF-Token", csrfToken);
+  xhr.setRequestHeader("HX-Request", "true");
+  xhr.upload.addEventListener("progress", (e) => {
+    if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+  });
+  xhr.addEventListener("load", () => {
+    if (xhr.status !== 201) {
+      item.remove();
+      toast(xhr.responseText || `Upload failed (${xhr.status})`, { error: true });
+      return;
+    }
+    const uploaded = JSON.parse(xhr.responseText);
+    const hidden = document.createElement("input");
+    hidden.type = "hidden";
+    hidden.name = "attachment_ids";
+    hidden.value = uploaded.id;
+    bar.replaceWith(hidden);
+    item.dataset.uploaded = "true";
+  });
+  xhr.addEventListener("error", () => {
+    item.remove();
+    toast("The upload failed; try again.", { error: true });
+  });
+  xhr.send(body);
+}
+
+document.addEventListener("change", (event) => {
+  const input = event.target.closest?.("input[type=file][data-upload-url]");
+  if (!input) return;
+  [...input.files].forEach((file) => upload(file, input.dataset.uploadUrl));
+  input.value = "";
 });
 document.addEventListener("htmx:afterSwap", (event) => {
   if (event.detail.target === log) {
