@@ -21,6 +21,8 @@ from flowra_entrypoints.web.pages.files import file_routes
 from flowra_entrypoints.web.pages.live import LIVE_ROUTES
 from flowra_entrypoints.web.pages.messages import MESSAGE_ROUTES
 from flowra_entrypoints.web.pages.notifications import NOTIFICATION_ROUTES
+from flowra_entrypoints.web.pages.search import SEARCH_ROUTES
+from flowra_entrypoints.web.pages.settings import SETTINGS_ROUTES
 from flowra_entrypoints.web.pages.workspaces import WORKSPACE_ROUTES
 from flowra_entrypoints.web.sessions import CsrfTokens, web_session_book
 from flowra_entrypoints.web.state import WebState
@@ -44,6 +46,8 @@ def web_routers(upload_max_size: int) -> list[Router]:
             *BOARD_ROUTES,
             *NOTIFICATION_ROUTES,
             *LIVE_ROUTES,
+            *SETTINGS_ROUTES,
+            *SEARCH_ROUTES,
             *file_routes(upload_max_size),
         ],
         dependencies={"viewer": Provide(provide_viewer)},

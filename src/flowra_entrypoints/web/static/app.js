@@ -71,9 +71,36 @@ document.addEventListener("keydown", (event) => {
     document.getElementById("shortcuts")?.showModal();
     event.preventDefault();
   }
+  if (event.key.toLowerCase() === "k" && (event.ctrlKey || event.metaKey)) {
+    const dialog = document.getElementById("search");
+    if (dialog) {
+      event.preventDefault();
+      dialog.showModal();
+      dialog.querySelector("input")?.focus();
+    }
+    return;
+  }
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
     event.target.closest("form")?.requestSubmit();
     event.preventDefault();
+  }
+});
+
+// ---------- search results: arrows move, Enter opens ----------
+document.addEventListener("keydown", (event) => {
+  if (event.target.id !== "search-q") return;
+  const options = [...document.querySelectorAll("#search-hits [role=option]")];
+  if (options.length === 0) return;
+  let index = options.findIndex((o) => o.getAttribute("aria-selected") === "true");
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    index = event.key === "ArrowDown" ? Math.min(index + 1, options.length - 1) : Math.max(index - 1, 0);
+    options.forEach((o, i) => o.setAttribute("aria-selected", String(i === index)));
+    event.target.setAttribute("aria-activedescendant", options[index].id);
+    options[index].scrollIntoView({ block: "nearest" });
+  } else if (event.key === "Enter") {
+    event.preventDefault();
+    options[Math.max(index, 0)].querySelector("a")?.click();
   }
 });
 
