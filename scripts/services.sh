@@ -392,7 +392,7 @@ is_selected() { [[ " ${SELECTED[*]} " == *" $1 "* ]]; }
 # (whose own browser download is not reachable). Installed only when missing.
 ensure_chromium() {
     [ -x /usr/bin/chromium ] && return 0
-    apt_install chromium fonts-liberation
+    apt_install chromium fonts-liberation fonts-noto-color-emoji
     [ -x /usr/bin/chromium ] || die "chromium not found even after installing it"
 }
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +85,15 @@ def serious_violations(page: Page) -> list[dict[str, Any]]:
 def assert_accessible(page: Page) -> None:
     violations = serious_violations(page)
     assert violations == [], f"{page.url}: {violations}"
+
+
+def screenshot_for_docs(page: Page, scratch: Path) -> Path:
+    """The README's picture, taken from a real page. It lands in `FLOWRA_E2E_SCREENSHOT`
+    when set (`FLOWRA_E2E_SCREENSHOT=docs/web-client.png make e2e`), else in `scratch`."""
+    shot = scratch / "web-client.png"
+    page.screenshot(path=str(shot))
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    target = os.environ.get("FLOWRA_E2E_SCREENSHOT")
+    if target:
+        shutil.copyfile(shot, target)
+    return shot

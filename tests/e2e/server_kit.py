@@ -46,7 +46,7 @@ def base_env(port: int, uploads: Path) -> dict[str, str]:
             "FLOWRA_SERVER_PUBLIC_URL": f"http://127.0.0.1:{port}",
             "FLOWRA_AUTH_JWT_SECRET": SECRET,
             "FLOWRA_UPLOADS_DIR": str(uploads),
-            "FLOWRA_LOG_LEVEL": "warning",
+            "FLOWRA_LOG_LEVEL": "warn",
         }
     )
     return env
@@ -130,3 +130,5 @@ def running_api(env: dict[str, str]) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=30)
+        if proc.stdout is not None:
+            proc.stdout.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -14,6 +15,7 @@ from .browsing import (
     live,
     message,
     messages,
+    screenshot_for_docs,
     send,
     sign_in,
 )
@@ -29,7 +31,7 @@ def invite_link(page: Page, workspace_id: str) -> str:
     return link.input_value()
 
 
-def test_two_people_work_together_live(new_page: NewPage) -> None:
+def test_two_people_work_together_live(new_page: NewPage, tmp_path: Path) -> None:
     alice_name, bob_name = unique("alice"), unique("bob")
     alice = new_page()
     sign_in(alice, alice_name)
@@ -92,6 +94,9 @@ def test_two_people_work_together_live(new_page: NewPage) -> None:
     expect(message(bob, "In Progress").last).to_be_visible()
     assert_accessible(board)
     assert_accessible(bob)
+    alice.bring_to_front()
+    expect(message(alice, "In Progress").last).to_be_visible()
+    screenshot_for_docs(alice, tmp_path)
 
 
 def test_a_mention_rings_the_bell_and_opens_the_message(new_page: NewPage) -> None:

@@ -4,6 +4,7 @@ mentions (`@bob`) and tags (`#status`) shown as chips."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -41,6 +42,9 @@ def _with_chips(html: str) -> str:
     return "".join(out)
 
 
+# Rendering is most of a chat page's server time (~0.25 ms a message), and the same
+# texts are rendered again on every page load and live update: keep the recent ones.
+@lru_cache(maxsize=4096)
 def render_markdown(text: str) -> str:
     """Safe HTML for `text`; any HTML in it is shown as text, scripts never survive."""
     html = _with_chips(_md.render(text))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Request
 from litestar.response import Response
 
@@ -36,6 +37,12 @@ def go(request: AnyRequest, url: str) -> Response[str]:
     if is_htmx(request):
         return Response("", status_code=200, headers={"HX-Redirect": url})
     return Response("", status_code=303, headers={"Location": url})
+
+
+def toast_only(message: str) -> Response[str]:
+    """Nothing to swap; the page shows `message` as a toast (`flowra:toast`)."""
+    trigger = msgspec.json.encode({"flowra:toast": message}).decode()
+    return Response("", status_code=200, headers={"HX-Trigger": trigger, "HX-Reswap": "none"})
 
 
 def form_text(form: Any, name: str) -> str:

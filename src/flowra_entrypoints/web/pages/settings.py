@@ -11,7 +11,7 @@ from flowra_core.domain.errors import ValidationFailed
 from flowra_entrypoints.http.dto.common import user_response
 from flowra_entrypoints.http.dto.workspaces import member_response, workspace_response
 from flowra_entrypoints.web.pages.chats import W, core_of
-from flowra_entrypoints.web.pages.common import AnyRequest, form_text, go, page
+from flowra_entrypoints.web.pages.common import AnyRequest, form_text, go, page, toast_only
 from flowra_entrypoints.web.viewer import CurrentViewer
 
 TRANSFER_WORD = "TRANSFER"
@@ -60,7 +60,7 @@ async def save_workspace(
         name=form_text(form, "name"),
         description=form_text(form, "description"),
     )
-    return go(request, f"/workspaces/{workspace_id}/settings")
+    return toast_only("Saved")
 
 
 @post(W + "/delete", include_in_schema=False, status_code=200)
@@ -102,8 +102,11 @@ async def change_role(
     request: AnyRequest, viewer: CurrentViewer, workspace_id: FromPath[str], user_id: FromPath[str]
 ) -> Response[str]:
     role = form_text(await request.form(), "role")
-    await core_of(request).workspaces.change_role(viewer.actor, workspace_id, user_id, role=role)
-    return go(request, f"/workspaces/{workspace_id}/members")
+    view = await core_of(request).workspaces.change_role(
+        viewer.actor, workspace_id, user_id, role=role
+    )
+    member = member_response(view)
+    return toast_only(f"{member.display_name} is now {member.role}")
 
 
 @post(W + "/members/{user_id:str}/remove", include_in_schema=False, status_code=200)

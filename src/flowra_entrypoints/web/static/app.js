@@ -33,6 +33,7 @@ document.addEventListener("htmx:responseError", (event) => {
   if (xhr.status === 401) return; // HX-Redirect takes the page to sign-in
   toast(xhr.responseText || `Request failed (${xhr.status})`, { error: true });
 });
+document.body.addEventListener("flowra:toast", (event) => toast(event.detail.value));
 document.addEventListener("htmx:sendError", () => toast("The server cannot be reached; try again.", { error: true }));
 
 // ---------- dialogs (native <dialog>: Esc closes; focus stays inside while modal) ----------
