@@ -128,3 +128,45 @@ def test_a_mention_rings_the_bell_and_opens_the_message(new_page: NewPage) -> No
     expect(bob.get_by_role("link", name=re.compile("^Notifications"))).to_have_accessible_name(
         "Notifications"
     )
+
+
+def test_replies_live_in_a_thread_pane(new_page: NewPage) -> None:
+    alice_name, bob_name = unique("alice"), unique("bob")
+    alice = new_page()
+    sign_in(alice, alice_name)
+    workspace_id = create_workspace(alice, "Threads " + alice_name)
+    link = invite_link(alice, workspace_id)
+    bob = new_page()
+    sign_in(bob, bob_name)
+    bob.goto(link)
+    bob.get_by_role("button", name="Accept invitation").click()
+    expect(bob).to_have_url(re.compile(f"/workspaces/{workspace_id}$"))
+    alice.goto(f"/workspaces/{workspace_id}")
+    chat_id = create_chat(alice, "Design review", type="discussion")
+    send(alice, "Which colour for the header?")
+    bob.goto(f"/workspaces/{workspace_id}/chats/{chat_id}")
+    bob.get_by_role("button", name="Join chat").click()
+    expect(bob.get_by_label("Message", exact=True)).to_be_visible()
+    live(bob)
+    live(alice)
+
+    question = message(bob, "Which colour for the header?")
+    question.get_by_role("button", name="Reply").click()
+    thread = bob.get_by_role("complementary", name="Thread")
+    expect(thread).to_be_visible()
+    thread.get_by_label("Reply").fill("Blue, like the logo")
+    thread.get_by_role("button", name="Send reply").click()
+    expect(thread.get_by_role("log", name="Replies")).to_contain_text("Blue, like the logo")
+    expect(message(bob, "Blue, like the logo")).to_have_count(0)  # not in the main log
+
+    original = message(alice, "Which colour for the header?")
+    expect(original.get_by_role("button", name="1 reply")).to_be_visible()
+    original.get_by_role("button", name="1 reply").click()
+    alice_thread = alice.get_by_role("complementary", name="Thread")
+    expect(alice_thread.get_by_role("log", name="Replies")).to_contain_text("Blue, like the logo")
+    assert_accessible(alice)
+    thread.get_by_label("Reply").fill("Or teal?")
+    thread.get_by_role("button", name="Send reply").click()
+    expect(alice_thread.get_by_role("log", name="Replies")).to_contain_text("Or teal?")
+    alice.keyboard.press("Escape")
+    expect(alice_thread).to_be_hidden()

@@ -14,6 +14,7 @@ from flowra_entrypoints.web.viewer import CurrentViewer
 from flowra_entrypoints.ws.gateway import WebSocketGateway
 
 M = C + "/messages/{message_id:str}"
+THREAD_SIZE = 100
 
 
 @post(C + "/messages", include_in_schema=False, status_code=200)
@@ -75,6 +76,33 @@ async def one_message(
         "fragments/messages.html",
         viewer,
         messages=[message_response(view)],
+        workspace_id=workspace_id,
+    )
+
+
+@get(M + "/thread", include_in_schema=False)
+async def thread(
+    request: AnyRequest,
+    viewer: CurrentViewer,
+    workspace_id: FromPath[str],
+    chat_id: FromPath[str],
+    message_id: FromPath[str],
+) -> Response[str]:
+    """The thread pane: the message, its replies (oldest first) and a reply form."""
+    core = core_of(request)
+    parent = message_response(
+        await core.messages.get(viewer.actor, workspace_id, chat_id, message_id)
+    )
+    replies = await core.messages.replies(
+        viewer.actor, workspace_id, chat_id, message_id, limit=THREAD_SIZE, cursor=None
+    )
+    return page(
+        request,
+        "fragments/thread.html",
+        viewer,
+        parent=parent,
+        messages=[message_response(view) for view in replies.items],
+        more=replies.next_cursor is not None,
         workspace_id=workspace_id,
     )
 
@@ -160,6 +188,7 @@ MESSAGE_ROUTES = [
     send_message,
     older_messages,
     one_message,
+    thread,
     edit_message,
     delete_message,
     toggle_reaction,

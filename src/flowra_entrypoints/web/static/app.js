@@ -43,6 +43,11 @@ document.addEventListener("click", (event) => {
     document.getElementById(opener.dataset.openDialog)?.showModal();
     return;
   }
+  if (event.target.closest("[data-close-thread]")) {
+    const pane = document.getElementById("thread");
+    pane.hidden = true;
+    pane.replaceChildren();
+  }
   const closer = event.target.closest("[data-close-dialog]");
   if (closer) closer.closest("dialog")?.close();
   const copy = event.target.closest("[data-copy-from]");
@@ -68,6 +73,13 @@ themeButton?.addEventListener("click", () => {
 // ---------- keyboard ----------
 document.addEventListener("keydown", (event) => {
   const typingInField = event.target.closest("input, textarea, select, [contenteditable]");
+  if (event.key === "Escape") {
+    const pane = document.getElementById("thread");
+    if (pane && !pane.hidden && !document.querySelector("dialog[open]")) {
+      pane.hidden = true;
+      pane.replaceChildren();
+    }
+  }
   if (event.key === "?" && !typingInField) {
     document.getElementById("shortcuts")?.showModal();
     event.preventDefault();
@@ -166,22 +178,47 @@ function toBottom() {
   if (log) log.scrollTop = log.scrollHeight;
 }
 
-function dedupeLog() {
+function dedupeLog(container = log) {
   const seen = new Set();
-  log?.querySelectorAll("article[data-message-id]").forEach((article) => {
+  container?.querySelectorAll("article[data-message-id]").forEach((article) => {
     if (seen.has(article.id)) article.remove();
     else seen.add(article.id);
   });
 }
 
+async function messageArticle(messageId) {
+  const content = await fragment(`/workspaces/${workspaceId}/chats/${currentChat}/messages/${messageId}`);
+  return content.querySelector("article");
+}
+
+function replaceEverywhere(article) {
+  const copies = document.querySelectorAll(`article[id="${CSS.escape(article.id)}"]`);
+  copies.forEach((copy) => {
+    const fresh = article.cloneNode(true);
+    copy.replaceWith(fresh);
+    window.htmx?.process(fresh);
+  });
+  return copies.length > 0;
+}
+
 async function showMessage(messageId) {
   const wasAtBottom = nearBottom();
-  const content = await fragment(`/workspaces/${workspaceId}/chats/${currentChat}/messages/${messageId}`);
-  const article = content.querySelector("article");
+  const article = await messageArticle(messageId);
   if (!article) return;
-  const existing = document.getElementById(article.id);
-  if (existing) existing.replaceWith(article);
-  else log.append(article);
+  const parentId = article.dataset.parentId;
+  if (replaceEverywhere(article)) return;
+  if (parentId) {
+    // A reply: into the open thread of its message; the message's reply count changes.
+    const replies = document.querySelector(`#thread-replies[data-thread-parent="${CSS.escape(parentId)}"]`);
+    if (replies) {
+      replies.append(article);
+      window.htmx?.process(article);
+    }
+    const parent = await messageArticle(parentId);
+    if (parent) replaceEverywhere(parent);
+    return;
+  }
+  log.append(article);
   window.htmx?.process(article);
   if (wasAtBottom) toBottom();
 }
@@ -235,6 +272,7 @@ document.addEventListener("keydown", (event) => {
   }
 });
 document.addEventListener("htmx:afterRequest", (event) => {
+  if (event.detail.elt?.id === "reply-form" && event.detail.successful) event.detail.elt.reset();
   if (event.detail.elt?.id === "composer" && event.detail.successful) {
     event.detail.elt.reset();
     document.getElementById("pending-files")?.replaceChildren();
@@ -296,6 +334,12 @@ document.addEventListener("change", (event) => {
   input.value = "";
 });
 document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.detail.target.id === "thread") {
+    const pane = event.detail.target;
+    pane.hidden = false;
+    pane.querySelector("#reply-text")?.focus();
+  }
+  if (event.detail.target.id === "thread-replies") dedupeLog(event.detail.target);
   if (event.detail.target === log) {
     dedupeLog();
     if (event.detail.requestConfig?.elt?.id === "composer") toBottom();
