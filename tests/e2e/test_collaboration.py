@@ -116,6 +116,18 @@ def test_a_mention_rings_the_bell_and_opens_the_message(new_page: NewPage) -> No
 
     alice.goto(f"/workspaces/{workspace_id}")
     create_chat(alice, "Planning", type="discussion")
+    box = alice.get_by_label("Message", exact=True)
+    box.press_sequentially(f"@{bob_name[:4]}")
+    suggestions = alice.get_by_role("listbox", name="Suggestions")
+    expect(suggestions.get_by_role("option", name=re.compile(bob_name))).to_be_visible()
+    expect(suggestions.get_by_role("option")).to_have_count(1)
+    box.press("Enter")  # picks the suggestion, does not send
+    expect(box).to_have_value(f"@{bob_name} ")
+    box.press_sequentially("#sta")
+    expect(suggestions.get_by_role("option", name="#status")).to_be_visible()
+    box.press("Tab")
+    expect(box).to_have_value(f"@{bob_name} #status ")
+    box.fill("")
     send(alice, f"@{bob_name} please review the plan")
     expect(bell).to_have_accessible_name(re.compile(r"Notifications 1 unread"))
 

@@ -263,6 +263,74 @@ document.addEventListener("input", (event) => {
   }
 });
 
+// ---------- composer autocomplete: `@` members and `#` tags, from the server ----------
+const suggestions = document.getElementById("suggestions");
+const TOKEN_BEFORE_CARET = /(^|\s)([@#][\w.-]*)$/;
+
+function currentToken(box) {
+  return TOKEN_BEFORE_CARET.exec(box.value.slice(0, box.selectionStart))?.[2] ?? null;
+}
+function closeSuggestions() {
+  if (!suggestions) return;
+  suggestions.hidden = true;
+  suggestions.replaceChildren();
+  document.getElementById("composer-text")?.removeAttribute("aria-activedescendant");
+}
+function suggestionOptions() {
+  return suggestions ? [...suggestions.querySelectorAll("[role=option]")] : [];
+}
+function insertSuggestion(option) {
+  const box = document.getElementById("composer-text");
+  const token = currentToken(box);
+  if (token === null) return closeSuggestions();
+  const start = box.selectionStart - token.length;
+  const text = `${option.dataset.insert} `;
+  box.value = box.value.slice(0, start) + text + box.value.slice(box.selectionStart);
+  box.selectionStart = box.selectionEnd = start + text.length;
+  closeSuggestions();
+  box.focus();
+}
+const suggest = later(async () => {
+  const box = document.getElementById("composer-text");
+  const token = box && currentToken(box);
+  if (!token) return closeSuggestions();
+  const content = await fragment(`${box.dataset.suggestUrl}?q=${encodeURIComponent(token)}`);
+  if (currentToken(box) !== token) return; // typed on meanwhile
+  suggestions.replaceChildren(content);
+  suggestions.hidden = suggestionOptions().length === 0;
+  const first = suggestionOptions()[0];
+  if (first) box.setAttribute("aria-activedescendant", first.id);
+}, 150);
+document.addEventListener("input", (event) => {
+  if (event.target.id === "composer-text" && suggestions) suggest();
+});
+suggestions?.addEventListener("mousedown", (event) => {
+  const option = event.target.closest("[role=option]");
+  if (option) {
+    event.preventDefault();
+    insertSuggestion(option);
+  }
+});
+document.addEventListener("keydown", (event) => {
+  if (event.target.id !== "composer-text" || !suggestions || suggestions.hidden) return;
+  const options = suggestionOptions();
+  let index = options.findIndex((o) => o.getAttribute("aria-selected") === "true");
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    index = event.key === "ArrowDown" ? Math.min(index + 1, options.length - 1) : Math.max(index - 1, 0);
+    options.forEach((o, i) => o.setAttribute("aria-selected", String(i === index)));
+    event.target.setAttribute("aria-activedescendant", options[index].id);
+  } else if ((event.key === "Enter" || event.key === "Tab") && !event.shiftKey) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    insertSuggestion(options[Math.max(index, 0)]);
+  } else if (event.key === "Escape") {
+    event.stopImmediatePropagation();
+    closeSuggestions();
+  }
+}, true);
+
 // ---------- composer ----------
 document.addEventListener("keydown", (event) => {
   if (event.target.id !== "composer-text") return;
