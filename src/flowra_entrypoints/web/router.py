@@ -14,6 +14,7 @@ from flowra_core.domain.errors import FlowraError
 from flowra_entrypoints.container import Container
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.web.errors import flowra_error, http_error, sign_in_required, unexpected
+from flowra_entrypoints.web.pages.activity import ACTIVITY_ROUTES
 from flowra_entrypoints.web.pages.auth import AUTH_ROUTES
 from flowra_entrypoints.web.pages.board import BOARD_ROUTES
 from flowra_entrypoints.web.pages.chats import CHAT_ROUTES
@@ -46,6 +47,7 @@ def web_routers(upload_max_size: int) -> list[Router]:
             *BOARD_ROUTES,
             *NOTIFICATION_ROUTES,
             *LIVE_ROUTES,
+            *ACTIVITY_ROUTES,
             *SETTINGS_ROUTES,
             *SEARCH_ROUTES,
             *file_routes(upload_max_size),

@@ -21,6 +21,7 @@ from flowra_entrypoints.http.dto.chats import (
 from flowra_entrypoints.http.dto.messages import message_response
 from flowra_entrypoints.http.dto.workspaces import member_response, workspace_response
 from flowra_entrypoints.web.pages.common import AnyRequest, form_text, go, page
+from flowra_entrypoints.web.pages.timeline import activity_context
 from flowra_entrypoints.web.viewer import CurrentViewer, Viewer
 
 W = "/workspaces/{workspace_id:str}"
@@ -68,6 +69,10 @@ async def _members(request: AnyRequest, viewer: Viewer, workspace_id: str) -> li
     return [member_response(view) for view in listed.items]
 
 
+async def member_names(request: AnyRequest, viewer: Viewer, workspace_id: str) -> dict[str, str]:
+    return {m.user_id: m.display_name for m in await _members(request, viewer, workspace_id)}
+
+
 def vocabulary(chat_type: str) -> dict[str, Any]:
     """The choices of the work-item panel for a type (domain.md §3)."""
     typed = ChatType(chat_type)
@@ -88,11 +93,21 @@ async def chat_context(
     )
     messages = [message_response(view) for view in reversed(listed.items)]
     typed = chat.type != ChatType.DISCUSSION.value
+    presence = await core.chats.presence(
+        viewer.actor, workspace_id, chat_id, limit=_PAGE_LIMIT, cursor=None
+    )
+    members = await _members(request, viewer, workspace_id)
+    context: dict[str, Any] = {}
+    if typed:
+        names = {m.user_id: m.display_name for m in members}
+        context = await activity_context(core, viewer, workspace_id, chat_id, None, names)
     return {
+        **context,
+        "online": {view.user_id for view in presence.items if view.is_online},
         "chat": chat,
         "messages": messages,
         "older_cursor": listed.next_cursor,
-        "members": await _members(request, viewer, workspace_id),
+        "members": members,
         "vocab": vocabulary(chat.type) if typed else {},
     }
 
