@@ -111,7 +111,7 @@ def test_a_mention_rings_the_bell_and_opens_the_message(new_page: NewPage) -> No
     bob.get_by_role("button", name="Accept invitation").click()
     expect(bob).to_have_url(re.compile(f"/workspaces/{workspace_id}$"))
     live(bob)
-    bell = bob.get_by_role("link", name=re.compile("^Notifications"))
+    bell = bob.get_by_role("button", name=re.compile("^Notifications"))
     expect(bell).to_have_accessible_name("Notifications")
 
     alice.goto(f"/workspaces/{workspace_id}")
@@ -132,12 +132,17 @@ def test_a_mention_rings_the_bell_and_opens_the_message(new_page: NewPage) -> No
     expect(bell).to_have_accessible_name(re.compile(r"Notifications 1 unread"))
 
     bell.click()
+    latest = bob.locator(".bell-menu")
+    expect(latest.get_by_role("button")).to_have_count(1)
+    expect(latest.get_by_role("link", name="All notifications")).to_be_visible()
+    assert_accessible(bob)
+    latest.get_by_role("link", name="All notifications").click()
     expect(bob).to_have_url(re.compile("/notifications$"))
     assert_accessible(bob)
-    bob.get_by_role("button", name=re.compile("please review the plan|mentioned")).first.click()
+    bob.get_by_role("main").get_by_role("button", name=re.compile("mention", re.I)).first.click()
     expect(bob).to_have_url(re.compile(r"/chats/[\w-]+#m-"))
     expect(message(bob, "please review the plan")).to_be_visible()
-    expect(bob.get_by_role("link", name=re.compile("^Notifications"))).to_have_accessible_name(
+    expect(bob.get_by_role("button", name=re.compile("^Notifications"))).to_have_accessible_name(
         "Notifications"
     )
 

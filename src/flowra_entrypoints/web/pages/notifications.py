@@ -20,12 +20,17 @@ _FILTERS = {
     "assignments": NotificationType.TASK_ASSIGNED.value,
 }
 _PAGE = 50
+_LATEST = 5
 
 
 @get("/bell", include_in_schema=False)
 async def bell(request: AnyRequest, viewer: CurrentViewer) -> Response[str]:
-    count = await core_of(request).notifications.unread_count(viewer.actor, None)
-    return page(request, "fragments/bell.html", viewer, unread=count)
+    """The bell: the unread count and the latest few, for the top bar's dropdown."""
+    core = core_of(request)
+    count = await core.notifications.unread_count(viewer.actor, None)
+    latest = await core.notifications.list(viewer.actor, limit=_LATEST)
+    items = [notification_response(view) for view in latest.items]
+    return page(request, "fragments/bell.html", viewer, unread=count, latest=items)
 
 
 @get("/notifications", include_in_schema=False)
