@@ -75,8 +75,9 @@ def web_state_entry(container: Container) -> dict[str, WebState]:
     """The app-state entry `web` (read by `flowra_entrypoints.web.state.web_state`)."""
     settings: Settings = container.settings()
     secret = settings.auth.jwt_secret
+    identity = container.identity()
     sessions = web_session_book(
-        container.identity(),
+        identity,
         store=container.ephemeral(),
         tokens=container.tokens(),
         clock=container.clock(),
@@ -88,5 +89,7 @@ def web_state_entry(container: Container) -> dict[str, WebState]:
         csrf=CsrfTokens(secret),
         templates=Templates(),
         upload_max_size=settings.uploads.max_size,
+        secure_cookies=identity.cookies.secure
+        or settings.server.public_url.lower().startswith("https://"),
     )
     return {"web": state}

@@ -17,6 +17,7 @@ class WebState:
     csrf: CsrfTokens
     templates: Templates
     upload_max_size: int
+    secure_cookies: bool  # Secure on the session cookie: https public URL (or production)
 
 
 def web_state(state: State) -> WebState:

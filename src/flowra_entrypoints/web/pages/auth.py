@@ -35,7 +35,7 @@ def _next_or_default(target: str | None) -> str:
 
 
 def _session_cookie(request: AnyRequest, value: str, max_age: int) -> Cookie:
-    secure = identity_of(request.app.state).cookies.secure
+    secure = web_state(request.app.state).secure_cookies
     return Cookie(
         key=SESSION_COOKIE,
         value=value,
