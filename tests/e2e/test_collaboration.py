@@ -145,6 +145,14 @@ def test_a_mention_rings_the_bell_and_opens_the_message(new_page: NewPage) -> No
     expect(bob.get_by_role("button", name=re.compile("^Notifications"))).to_have_accessible_name(
         "Notifications"
     )
+    bob.goto("/notifications?filter=mentions")
+    notification = bob.get_by_role("button", name=re.compile("^Delete notification"))
+    expect(notification).to_have_count(1)
+    bob.goto("/notifications?filter=unread")
+    expect(bob.get_by_role("main")).to_contain_text("Nothing here.")
+    bob.goto("/notifications")
+    bob.get_by_role("button", name=re.compile("^Delete notification")).first.click()
+    expect(bob.get_by_role("button", name=re.compile("^Delete notification"))).to_have_count(0)
 
 
 def test_replies_live_in_a_thread_pane(new_page: NewPage) -> None:

@@ -82,6 +82,12 @@ def test_an_image_is_previewed_and_hostile_markup_stays_inert(
         loaded = preview.evaluate("img => img.complete && img.naturalWidth")
         assert loaded == 4
 
+    message(alice, "the red one").get_by_role("button", name="Enlarge red.png").click()
+    lightbox = alice.get_by_role("dialog", name="red.png")
+    expect(lightbox.get_by_role("img", name="red.png")).to_be_visible()
+    alice.keyboard.press("Escape")
+    expect(lightbox).to_be_hidden()
+
     send(bob, XSS)
     for page in (alice, bob):
         hostile = message(page, "window.__pwned = 1")

@@ -81,10 +81,25 @@ async def mark_read(
     return go(request, "/notifications")
 
 
+@post("/notifications/{notification_id:str}/delete", include_in_schema=False, status_code=200)
+async def delete_notification(
+    request: AnyRequest, viewer: CurrentViewer, notification_id: FromPath[str]
+) -> Response[str]:
+    await core_of(request).notifications.delete(viewer.actor, notification_id)
+    return go(request, "/notifications")
+
+
 @post("/notifications/read-all", include_in_schema=False, status_code=200)
 async def mark_all_read(request: AnyRequest, viewer: CurrentViewer) -> Response[str]:
     await core_of(request).notifications.mark_all_read(viewer.actor, None)
     return go(request, "/notifications")
 
 
-NOTIFICATION_ROUTES = [bell, notifications_page, open_notification, mark_read, mark_all_read]
+NOTIFICATION_ROUTES = [
+    bell,
+    notifications_page,
+    open_notification,
+    mark_read,
+    delete_notification,
+    mark_all_read,
+]

@@ -43,6 +43,17 @@ document.addEventListener("click", (event) => {
     document.getElementById(opener.dataset.openDialog)?.showModal();
     return;
   }
+  const enlarge = event.target.closest("[data-lightbox]");
+  if (enlarge) {
+    const box = document.getElementById("lightbox");
+    const image = box.querySelector("img");
+    image.src = enlarge.dataset.lightbox;
+    image.alt = enlarge.dataset.name;
+    box.setAttribute("aria-label", enlarge.dataset.name);
+    box.querySelector("a[download]").href = `${enlarge.dataset.lightbox}?download=1`;
+    box.showModal();
+    return;
+  }
   if (event.target.closest("[data-close-thread]")) {
     const pane = document.getElementById("thread");
     pane.hidden = true;
