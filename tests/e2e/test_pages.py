@@ -157,3 +157,28 @@ def test_board_filters_quick_create_and_the_panel_timeline(new_page: NewPage) ->
     participants = page.locator(".participants")
     participants.locator("summary").click()
     expect(participants).to_contain_text("online")
+
+
+def test_the_chat_list_reorders_live_and_counts_unread(new_page: NewPage, server: Server) -> None:
+    name = unique("lena")
+    page = new_page()
+    sign_in(page, name)
+    workspace_id = create_workspace(page, unique("Order"))
+    older_id = create_chat(page, "Older chat", type="discussion")
+    create_chat(page, "Newer chat", type="discussion")
+    chats = page.get_by_role("navigation", name="Chats").locator("#chat-list li")
+    expect(chats.first).to_contain_text("Newer chat")
+    expect(page.locator("#live")).to_have_attribute("data-state", "connected")
+
+    owner, other = _api(server, name), _api(server, unique("omar"))
+    try:
+        invite = owner.post(f"/workspaces/{workspace_id}/invites", json={}).json()
+        other.post(f"/invites/{invite['token']}/accept").raise_for_status()
+        chat = f"/workspaces/{workspace_id}/chats/{older_id}"
+        other.post(f"{chat}/join").raise_for_status()
+        other.post(f"{chat}/messages", json={"content": "news"}).raise_for_status()
+    finally:
+        owner.close()
+        other.close()
+    expect(chats.first).to_contain_text("Older chat")
+    expect(chats.first.get_by_label(re.compile(r"^[12] unread$"))).to_be_visible()  # + the join
