@@ -9,7 +9,7 @@ from __future__ import annotations
 import nox
 
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["lint", "typecheck", "unit", "integration", "integration_mongo"]
+nox.options.sessions = ["lint", "typecheck", "unit", "integration", "integration_mongo", "e2e"]
 nox.options.error_on_missing_interpreters = True
 
 PYTEST = ("pytest", "-p", "no:cacheprovider")
@@ -48,3 +48,10 @@ def integration_mongo(session: nox.Session) -> None:
     session.run(
         *PYTEST, "tests/unit/http", "-q", *session.posargs, env={"FLOWRA_TEST_STORAGE": "mongo"}
     )
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    """The web client in a real browser: Playwright driving Debian's Chromium (installed by
+    `scripts/services.sh up`) against `flowra-api` processes started by the tests."""
+    session.run(*PYTEST, "tests/e2e", "-q", *session.posargs)

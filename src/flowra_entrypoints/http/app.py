@@ -49,6 +49,7 @@ from flowra_entrypoints.http.problems import (
 from flowra_entrypoints.identity import IdentitySide
 from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.web.router import web_routers, web_state_entry
 from flowra_entrypoints.worker.jobs import build_jobs
 from flowra_entrypoints.worker.runner import JobRunner
 from flowra_entrypoints.ws.asgi import websocket_endpoint
@@ -154,11 +155,15 @@ def create_litestar(container: Container) -> Litestar:
             *file_routes(settings.uploads.max_size),
             NotificationsController,
             SearchController,
+            *web_routers(
+                settings.uploads.max_size
+            ),  # the web client at `/` (the JSON API stays on /api/v1)
         ],
         state=State(
             {
                 **health_state(settings, container.health()),
                 **_built_now(container, settings),
+                **web_state_entry(container),
                 "identity": container.identity(),
                 "rate_limiter": container.rate_limiter(),
                 "metrics": container.metrics(),
