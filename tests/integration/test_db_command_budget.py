@@ -32,6 +32,21 @@ READ_BUDGET: dict[str, int] = {
 }
 
 
+# The write path (a commit and its inline reactions), measured the same way:
+# - sign-in with a dev token: the user is remembered, the token is signed locally;
+# - plain send: access (workspace + chat by _id), the reaction task written ahead, the commit,
+#   then its reactions: the message document, the chat's activity ($max, no read), the search
+#   entry and the author's read marker; the finished task is deleted later in a batch with
+#   others (not on the request path);
+# - send with two tags: that, plus for each tag a chat command (state by _id, task, commit,
+#   state save, search) and the bot reply (a message without search entry).
+WRITE_BUDGET: dict[str, int] = {
+    "sign-in (dev token)": 0,
+    "send plain": 8,
+    "send with two tags": 23,
+}
+
+
 @pytest.fixture(scope="module")
 def measured(mongodb_uri: str) -> dict[str, Measured]:
     """One run of the scenario for the whole module (its own event loop)."""
@@ -49,5 +64,16 @@ def test_a_read_issues_its_pinned_number_of_commands(
     item = measured[operation]
     assert item.tally.total == READ_BUDGET[operation], (
         f"{operation}: {item.tally.total} commands, pinned {READ_BUDGET[operation]}:\n"
+        + _listing(item)
+    )
+
+
+@pytest.mark.parametrize("operation", sorted(WRITE_BUDGET))
+def test_a_write_issues_its_pinned_number_of_commands(
+    operation: str, measured: dict[str, Measured]
+) -> None:
+    item = measured[operation]
+    assert item.tally.total == WRITE_BUDGET[operation], (
+        f"{operation}: {item.tally.total} commands, pinned {WRITE_BUDGET[operation]}:\n"
         + _listing(item)
     )
