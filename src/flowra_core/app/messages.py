@@ -131,8 +131,7 @@ class MessageService(MessageReads):
             actor_id=actor.user_id,
             new=True,
         )
-        assert outcome.state is not None
-        sent = outcome.state
+        sent = outcome.required()
         # The author's read marker moves to it by the `read_markers.author` reaction.
         run = await self._tags.run(actor, workspace_id, chat_id, content)
         if run is None:
@@ -160,8 +159,7 @@ class MessageService(MessageReads):
             actor_id=source.author_id,
             new=True,
         )
-        assert outcome.state is not None
-        return outcome.state
+        return outcome.required()
 
     async def _mention_lookup(self, workspace: Workspace, content: str) -> UsernameLookup:
         """`@username` resolves to workspace members only (domain.md §4.1)."""
@@ -194,8 +192,7 @@ class MessageService(MessageReads):
 
         kind = message_kind(self._messages, workspace.id)
         outcome = await self._write.execute(kind, message_id, checked, actor_id=actor.user_id)
-        assert outcome.state is not None
-        return outcome.state
+        return outcome.required()
 
     async def edit(
         self, actor: Actor, workspace_id: str, chat_id: str, message_id: str, *, content: str
