@@ -31,14 +31,13 @@ from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
 from flowra_core.ports.dead_letters import DeadLetters
 from flowra_core.ports.event_bus import EventBus
 from flowra_core.ports.files import BlobStorage
-from flowra_core.ports.live import PresenceRegistry
 from flowra_core.ports.presence import PresenceReader
 from flowra_core.ports.rate_limit import RateLimiter
 from flowra_core.ports.reaction_work import WorkBacklog
 from flowra_core.testing.builder import in_memory_ports
 from flowra_core.testing.ephemeral import InMemoryEphemeralStore
 from flowra_core.testing.event_bus import InMemoryEventBus
-from flowra_core.testing.live import InMemoryLiveChannel
+from flowra_core.testing.live import InMemoryLiveChannel, InMemoryPresenceRegistry
 from flowra_core.testing.locks import InMemoryLeaseLocks
 from flowra_core.testing.presence import InMemoryPresence
 from flowra_core.testing.rate_limit import InMemoryRateLimiter
@@ -59,7 +58,6 @@ from flowra_entrypoints.ws.gateway import WebSocketGateway
 from flowra_entrypoints.ws.wiring import (
     build_ticket_book,
     build_websocket_gateway,
-    presence_registry_of,
     session_book_of,
 )
 
@@ -244,11 +242,6 @@ def build_rate_limiter(settings: Settings, limiter: RateLimiter) -> RateLimiter 
     return limiter if settings.rate_limit.enabled else None
 
 
-def presence_registry_for(core: FlowraCore, shared: RedisSide | None) -> PresenceRegistry:
-    """The writing side of the presence the core reads."""
-    return shared.presence if shared is not None else presence_registry_of(core)
-
-
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     # Settings keys given in the file or the environment (LoadedSettings.explicit_keys).
@@ -272,9 +265,12 @@ class Container(containers.DeclarativeContainer):
         inmemory=providers.Singleton(InMemoryEventBus, clock),
         redis=redis_side.provided.bus,
     )
+    # In process memory, the presence the core reads and the registry the gateway writes are
+    # one store; with Redis both sides are Redis's.
+    memory_presence = providers.Singleton(InMemoryPresence)
     presence = providers.Selector(
         settings.provided.eventbus.type,
-        inmemory=providers.Singleton(InMemoryPresence),
+        inmemory=memory_presence,
         redis=redis_side.provided.presence,
     )
     http_client = providers.Singleton(httpx.AsyncClient, timeout=HTTP_CLIENT_TIMEOUT)
@@ -343,7 +339,11 @@ class Container(containers.DeclarativeContainer):
         inmemory=providers.Object(None),
         redis=redis_side,
     )
-    presence_registry = providers.Singleton(presence_registry_for, core, shared_redis)
+    presence_registry = providers.Selector(
+        settings.provided.eventbus.type,
+        inmemory=providers.Singleton(InMemoryPresenceRegistry, memory_presence),
+        redis=redis_side.provided.presence,
+    )
     ws_tickets = providers.Singleton(build_ticket_book, settings, ephemeral, tokens)
     ws_gateway = providers.Singleton(
         build_websocket_gateway,
