@@ -16,13 +16,11 @@ from flowra_core.app.relay import STUCK_AFTER_ATTEMPTS
 from flowra_core.ports.dead_letters import DeadLetters
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.worker.job_names import CATCHUP, DISPATCH, RELAY
 from flowra_entrypoints.worker.repair_job import build_repair_job
 from flowra_entrypoints.worker.runner import Job
 from flowra_entrypoints.worker.user_sync_job import build_user_sync_job
 
-RELAY = "relay"
-CATCHUP = "catchup"
-DISPATCH = "dispatch"
 # operations.md §5: "continuous + 10 s sweep".
 DISPATCH_SWEEP_INTERVAL = 10.0
 

@@ -15,12 +15,7 @@ from flowra_entrypoints.cli import EXIT_CONFIG_ERROR, refuse, start_process
 from flowra_entrypoints.migrator.startup import require_current_schema
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.shutdown import ShutdownDeadline
-from flowra_entrypoints.worker.jobs import CATCHUP, DISPATCH, RELAY
-from flowra_entrypoints.worker.repair_job import REPAIR
-from flowra_entrypoints.worker.user_sync_job import USER_SYNC
-
-KNOWN_JOBS = (RELAY, CATCHUP, DISPATCH, USER_SYNC, REPAIR)
-
+from flowra_entrypoints.worker.job_names import KNOWN_JOBS
 
 DEAD_LETTERS = "dead-letters"
 

@@ -11,9 +11,9 @@ from flowra_core.app.core import FlowraCore
 from flowra_core.app.repair import RepairReport, RepairService
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.worker.job_names import REPAIR
 from flowra_entrypoints.worker.runner import Job
 
-REPAIR = "repair"
 # Queue items per run: each is a whole rebuild, and the run must stay well inside the job's
 # 30 s lease lock.
 REPAIR_BATCH_SIZE = 10

@@ -18,9 +18,10 @@ from flowra_core.domain.events import AggregateType
 from flowra_core.testing.builder import TestCore, build_test_core
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.settings import load_settings
+from flowra_entrypoints.worker.job_names import KNOWN_JOBS, REPAIR
 from flowra_entrypoints.worker.jobs import build_jobs
-from flowra_entrypoints.worker.main import KNOWN_JOBS, selected_jobs
-from flowra_entrypoints.worker.repair_job import REPAIR, build_repair_job
+from flowra_entrypoints.worker.main import selected_jobs
+from flowra_entrypoints.worker.repair_job import build_repair_job
 from flowra_entrypoints.worker.runner import Job
 
 
