@@ -31,8 +31,9 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def unit(session: nox.Session) -> None:
-    """Fast tests against the in-memory adapters: no network."""
-    session.run(*PYTEST, "tests/unit", "-q", *session.posargs)
+    """Fast tests against the in-memory adapters: no network. One pytest-xdist worker per core
+    (at most four): the tests share nothing but the interpreter's imports."""
+    session.run(*PYTEST, "tests/unit", "-q", "-n", "auto", "--maxprocesses", "4", *session.posargs)
 
 
 @nox.session

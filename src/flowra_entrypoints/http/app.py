@@ -22,6 +22,7 @@ from flowra_core.domain.errors import FlowraError, ServiceUnavailable
 from flowra_core.ports.locks import LeaseLocks
 from flowra_entrypoints.container import Container, resolved
 from flowra_entrypoints.http.access import AccessLogMiddleware, ASGIApp
+from flowra_entrypoints.http.admission import AdmissionMiddleware
 from flowra_entrypoints.http.auth import provide_actor, provide_core
 from flowra_entrypoints.http.controllers.auth import AuthController
 from flowra_entrypoints.http.controllers.chats import ChatsController, TasksController
@@ -199,8 +200,14 @@ def create_app(container: Container) -> AccessLogMiddleware:
     """The ASGI application served by uvicorn: Litestar wrapped in the access layer."""
     settings: Settings = container.settings()
     litestar = create_litestar(container)
-    limits = RequestLimitsMiddleware(
+    admission = AdmissionMiddleware(
         cast(ASGIApp, litestar),
+        max_concurrent=settings.server.max_concurrent_requests,
+        queue_timeout=settings.server.queue_timeout,
+        metrics=container.metrics(),
+    )
+    limits = RequestLimitsMiddleware(
+        admission,
         upload_max_size=settings.uploads.max_size,
         limiter=container.rate_limiter(),
         limits=RateLimits(

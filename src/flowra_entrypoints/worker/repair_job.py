@@ -8,9 +8,8 @@ from loguru import logger
 
 from flowra_core.app.core import FlowraCore
 from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.worker.job_names import REPAIR
 from flowra_entrypoints.worker.runner import Job
-
-REPAIR = "repair"
 
 
 def build_repair_job(core: FlowraCore, settings: Settings) -> Job:

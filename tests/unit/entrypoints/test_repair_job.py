@@ -13,9 +13,17 @@ from flowra_core.domain.chat import NewChat
 from flowra_core.testing.builder import build_test_core
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.settings import load_settings
-from flowra_entrypoints.worker.jobs import CATCHUP, DISPATCH, RELAY, build_jobs, job_names
-from flowra_entrypoints.worker.main import KNOWN_JOBS, selected_jobs
-from flowra_entrypoints.worker.repair_job import REPAIR, build_repair_job
+from flowra_entrypoints.worker.job_names import (
+    CATCHUP,
+    DISPATCH,
+    KNOWN_JOBS,
+    RELAY,
+    REPAIR,
+    job_names,
+)
+from flowra_entrypoints.worker.jobs import build_jobs
+from flowra_entrypoints.worker.main import selected_jobs
+from flowra_entrypoints.worker.repair_job import build_repair_job
 
 
 async def test_a_run_deletes_a_stale_unattached_upload() -> None:
