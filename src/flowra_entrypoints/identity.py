@@ -23,7 +23,6 @@ from flowra_core.ports.clock import Clock, SecretTokens
 from flowra_core.ports.ephemeral import EphemeralStore
 from flowra_core.ports.identity import IdentityClaims, TokenVerifier
 from flowra_entrypoints.health import ComponentHealth, HealthCheck, not_used
-from flowra_entrypoints.http.sessions import LoginStateSeal, SessionBook
 from flowra_entrypoints.settings import Settings
 
 if TYPE_CHECKING:
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
         OidcTokens,
         RealmEndpoints,
     )
+    from flowra_entrypoints.http.sessions import LoginStateSeal, SessionBook
 
 ProviderKind = Literal["local", "keycloak"]
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -225,6 +225,8 @@ def keycloak_login(
     ephemeral: EphemeralStore,
 ) -> KeycloakLogin:
     """The login side around any OIDC client (tests pass a fake one)."""
+    from flowra_entrypoints.http.sessions import LoginStateSeal, SessionBook
+
     sessions = SessionBook(
         store=ephemeral,
         tokens=tokens,

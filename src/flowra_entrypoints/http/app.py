@@ -20,7 +20,8 @@ from litestar.response import Response
 from flowra_core.app.core import FlowraCore
 from flowra_core.domain.errors import FlowraError, ServiceUnavailable
 from flowra_core.ports.locks import LeaseLocks
-from flowra_entrypoints.container import Container, resolved
+from flowra_entrypoints.container import Container
+from flowra_entrypoints.health_checks import resolved
 from flowra_entrypoints.http.access import AccessLogMiddleware, ASGIApp
 from flowra_entrypoints.http.admission import AdmissionMiddleware
 from flowra_entrypoints.http.auth import provide_actor, provide_core

@@ -25,7 +25,8 @@ from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.dead_letters import DeadLetter, DeadLetters
 from flowra_core.ports.reaction_work import ReactionTask
 from flowra_entrypoints.cli import EXIT_RUNTIME_FAILURE
-from flowra_entrypoints.container import build_container, resolved
+from flowra_entrypoints.container import build_container
+from flowra_entrypoints.health_checks import resolved
 from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import os
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
 import httpx
 import uvicorn
@@ -20,6 +18,7 @@ from flowra_core.ports.live import PresenceStatus
 from flowra_core.ports.locks import LeaseLocks
 from flowra_entrypoints.cli import EXIT_RUNTIME_FAILURE
 from flowra_entrypoints.container import Container, build_container
+from flowra_entrypoints.health_checks import resolved
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
@@ -27,11 +26,6 @@ from flowra_entrypoints.worker.job_names import job_names
 from flowra_entrypoints.worker.jobs import build_jobs
 from flowra_entrypoints.worker.listener import WorkerListener
 from flowra_entrypoints.worker.runner import JobRunner
-
-
-async def resolved(value: Any) -> Any:
-    """dependency-injector returns awaitables for providers that depend on async resources."""
-    return await value if inspect.isawaitable(value) else value
 
 
 class _ListenerServer(uvicorn.Server):
