@@ -23,18 +23,18 @@ from flowra_adapters.mongo.database import MongoDatabase
 from flowra_adapters.mongo.locks import MongoLeaseLocks
 from flowra_adapters.system import RandomTokens, SystemClock, Uuid4Ids
 from flowra_core.app.core import FlowraCore, standard_reactions
+from flowra_core.memory.ephemeral import InMemoryEphemeralStore
+from flowra_core.memory.event_bus import InMemoryEventBus
+from flowra_core.memory.live import InMemoryLiveChannel, InMemoryPresenceRegistry
+from flowra_core.memory.locks import InMemoryLeaseLocks
+from flowra_core.memory.presence import InMemoryPresence
+from flowra_core.memory.rate_limit import InMemoryRateLimiter
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
 from flowra_core.ports.event_bus import EventBus
 from flowra_core.ports.files import BlobStorage
 from flowra_core.ports.presence import PresenceReader
 from flowra_core.ports.rate_limit import RateLimiter
 from flowra_core.testing.builder import in_memory_ports
-from flowra_core.testing.ephemeral import InMemoryEphemeralStore
-from flowra_core.testing.event_bus import InMemoryEventBus
-from flowra_core.testing.live import InMemoryLiveChannel, InMemoryPresenceRegistry
-from flowra_core.testing.locks import InMemoryLeaseLocks
-from flowra_core.testing.presence import InMemoryPresence
-from flowra_core.testing.rate_limit import InMemoryRateLimiter
 from flowra_entrypoints.health_checks import build_health_registry, delivery_health
 from flowra_entrypoints.identity import IdentitySide, build_identity
 from flowra_entrypoints.metrics import Metrics

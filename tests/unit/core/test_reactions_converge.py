@@ -32,11 +32,11 @@ from flowra_core.domain.chat import ChatChanges, NewChat
 from flowra_core.domain.errors import DomainError, ServiceUnavailable
 from flowra_core.domain.events import EventEnvelope
 from flowra_core.domain.user import UserSource
+from flowra_core.memory.event_bus import InMemoryEventBus
+from flowra_core.memory.search import InMemorySearchIndex
 from flowra_core.ports.identity import IdentityClaims
 from flowra_core.testing.builder import InMemoryAdapters, in_memory_ports
 from flowra_core.testing.clock import FixedClock, SeededIds, SeededTokens
-from flowra_core.testing.event_bus import InMemoryEventBus
-from flowra_core.testing.search import InMemorySearchIndex
 
 # The writes of read models a reaction makes; reads are never made to fail here.
 _WRITES = frozenset(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 
 from flowra_core.domain.workspace.state import Workspace
-from flowra_core.testing.state_store import InMemoryStateStore
+from flowra_core.memory.state_store import InMemoryStateStore
 
 
 class InMemoryWorkspaceStore(InMemoryStateStore[Workspace]):

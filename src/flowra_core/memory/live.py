@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flowra_core.memory.presence import InMemoryPresence
 from flowra_core.ports.live import LiveGapHandler, LiveHandler, LivePush
-from flowra_core.testing.presence import InMemoryPresence
 
 
 class InMemoryLiveChannel:

@@ -8,8 +8,8 @@ from datetime import datetime
 from msgspec.structs import replace
 
 from flowra_core.domain.notification.state import Inbox, NotificationType
+from flowra_core.memory.state_store import InMemoryStateStore
 from flowra_core.ports.notifications import NotificationPosition, NotificationRecord
-from flowra_core.testing.state_store import InMemoryStateStore
 
 
 class InMemoryNotificationStore(InMemoryStateStore[Inbox]):

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from flowra_core.domain.chat.state import Chat
 from flowra_core.domain.chat.vocabulary import StatusCategory
+from flowra_core.memory.state_store import InMemoryStateStore
 from flowra_core.ports.chats import (
     ChatListQuery,
     ChatRecord,
@@ -19,7 +20,6 @@ from flowra_core.ports.chats import (
     is_overdue,
     task_order,
 )
-from flowra_core.testing.state_store import InMemoryStateStore
 
 
 class InMemoryChatStore(InMemoryStateStore[Chat]):

@@ -8,6 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from flowra_core.domain.message.state import Message
+from flowra_core.memory.state_store import InMemoryStateStore
 from flowra_core.ports.messages import (
     Position,
     SummaryDraft,
@@ -15,7 +16,6 @@ from flowra_core.ports.messages import (
     ThreadStats,
     UnreadCounts,
 )
-from flowra_core.testing.state_store import InMemoryStateStore
 
 
 def _position(message: Message) -> Position:

@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 from flowra_core.domain.user.bot import is_flowra_bot
 from flowra_core.domain.user.state import User
-from flowra_core.testing.state_store import InMemoryStateStore
+from flowra_core.memory.state_store import InMemoryStateStore
 
 
 class InMemoryUserStore(InMemoryStateStore[User]):
