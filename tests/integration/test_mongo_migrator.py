@@ -27,6 +27,11 @@ pytestmark = pytest.mark.integration
 
 ALL_VERSIONS = [migration.version for migration in MIGRATIONS]
 
+
+def steps_down_to(version: str) -> str:
+    """`--steps` that reverts every migration after `version` and `version` itself."""
+    return str(sum(1 for migration in MIGRATIONS if migration.version >= version))
+
 MIGRATOR = str(Path(sys.executable).with_name("flowra-migrator"))
 RUN_TIMEOUT_S = 60
 PRODUCTION = {
@@ -241,13 +246,11 @@ class TestDown:
         migrator("up")
         db["search_entries"].insert_one({"_id": "m1", "tokens": ["kept"]})
 
-        result = migrator("down", "--steps", "4")
+        result = migrator("down", "--steps", steps_down_to("0003"))
 
         assert result.returncode == 0, result.stderr
-        assert "reverted 0006" in result.stdout
-        assert "reverted 0005" in result.stdout
-        assert "reverted 0004" in result.stdout
-        assert "reverted 0003" in result.stdout
+        for version in ALL_VERSIONS[2:]:
+            assert f"reverted {version}" in result.stdout
         assert list(records(db)) == ["0001", "0002"]
         assert index_names(db, "search_entries") == {"_id_"}
         assert planned_indexes("chats") <= index_names(db, "chats")
@@ -261,7 +264,7 @@ class TestDown:
         migrator("up")
         before = records(db)
 
-        result = migrator("down", "--steps", "5")
+        result = migrator("down", "--steps", steps_down_to("0002"))
 
         assert result.returncode == 1
         assert "0002 (create Flowra Bot) is irreversible" in result.stderr
@@ -453,7 +456,7 @@ class TestReactionWorkList:
         assert not RETIRED_COMMIT_INDEXES & indexes
         assert "parked_1_due_at_1" in db["reaction_work"].index_information()
 
-        reverted = migrator("down", "--steps", "2")  # 0006, then 0005
+        reverted = migrator("down", "--steps", steps_down_to("0005"))
 
         assert reverted.returncode == 0, reverted.stderr
         assert "reaction_work" not in db.list_collection_names()

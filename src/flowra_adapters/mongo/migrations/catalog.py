@@ -9,6 +9,7 @@ from flowra_adapters.mongo.migrations import (
     m0004_dispatched_markers,
     m0005_reaction_work,
     m0006_thread_stats_on_messages,
+    m0007_list_indexes,
 )
 from flowra_adapters.mongo.migrations.model import Migration
 
@@ -19,4 +20,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0004_dispatched_markers.MIGRATION,
     m0005_reaction_work.MIGRATION,
     m0006_thread_stats_on_messages.MIGRATION,
+    m0007_list_indexes.MIGRATION,
 )
