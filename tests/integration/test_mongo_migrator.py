@@ -32,6 +32,7 @@ def steps_down_to(version: str) -> str:
     """`--steps` that reverts every migration after `version` and `version` itself."""
     return str(sum(1 for migration in MIGRATIONS if migration.version >= version))
 
+
 MIGRATOR = str(Path(sys.executable).with_name("flowra-migrator"))
 RUN_TIMEOUT_S = 60
 PRODUCTION = {

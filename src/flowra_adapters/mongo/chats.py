@@ -49,6 +49,9 @@ class MongoChatStore(MongoStateStore[Chat]):
     def _state_id(self, state: Chat) -> str:
         return state.id
 
+    def _new_document(self, state: Chat) -> Document:
+        return state_to_document(state) | chat_sort_fields(state, state.updated_at)
+
     def _update(self, state: Chat) -> Document:
         fields = state_to_document(state)
         del fields["_id"]

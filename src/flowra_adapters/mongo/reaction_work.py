@@ -11,12 +11,14 @@ deletes the batch first, so it never shows a finished task.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 from collections.abc import Sequence
 from datetime import datetime
 
 from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
 
 from flowra_adapters.mongo.database import Document, MongoDatabase
 from flowra_adapters.mongo.names import REACTION_WORK
@@ -67,12 +69,12 @@ class MongoReactionWork:
         self._flusher: asyncio.Task[None] | None = None
 
     async def begin(self, task: ReactionTask) -> None:
-        document = _document(task)
-        del document["_id"]
-        with self._db.operation(REACTION_WORK, "update"):
-            await self._work.update_one(
-                {"_id": task.commit_id}, {"$setOnInsert": document}, upsert=True
-            )
+        # A plain insert (cheaper than an upsert); the task already there is the same task.
+        with (
+            self._db.operation(REACTION_WORK, "insert"),
+            contextlib.suppress(DuplicateKeyError),
+        ):
+            await self._work.insert_one(_document(task))
 
     async def finish(self, commit_id: str) -> None:
         self._finished.add(commit_id)

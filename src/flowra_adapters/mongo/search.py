@@ -49,6 +49,16 @@ class MongoSearchIndex:
     async def put(self, entry: SearchEntry) -> None:
         fields: Document = to_document_fields(entry)
         entry_id = fields.pop("id")
+        if entry.version == 1:
+            # A new message's entry: a plain insert (the conditional upsert below costs a
+            # collection scan on FerretDB when nothing matches yet); an entry already there
+            # makes it clash, and the conditional path decides.
+            with self._db.operation(SEARCH_ENTRIES, "insert"):
+                try:
+                    await self._entries.insert_one({"_id": entry_id, **fields, "removed": False})
+                    return
+                except DuplicateKeyError:
+                    pass
         older = {"_id": entry_id, "removed": False, "version": {"$lt": entry.version}}
         # A newer, equal or removed entry makes the insert clash on `_id`: it stays.
         with self._db.operation(SEARCH_ENTRIES, "save"), contextlib.suppress(DuplicateKeyError):

@@ -35,6 +35,11 @@ class MongoUserStore(MongoStateStore[User]):
         await super().save(state)
         self._memory.forget(state)
 
+    async def save_new(self, state: User) -> None:
+        self._memory.forget(state)
+        await super().save_new(state)
+        self._memory.forget(state)
+
     def _derived_fields(self, state: User) -> Document:
         return {"username_lower": state.username.lower()}
 

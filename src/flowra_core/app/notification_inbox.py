@@ -45,6 +45,9 @@ class _InboxDocuments:
     async def save(self, state: Inbox) -> None:
         await self._store.save(state)
 
+    async def save_new(self, state: Inbox) -> None:
+        await self._store.save_new(state)
+
 
 def inbox_kind(store: NotificationStore) -> AggregateKind[Inbox]:
     """The inbox aggregate, executed on `inbox_stream_id(user_id)`; its events are routed per

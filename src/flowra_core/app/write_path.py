@@ -175,8 +175,11 @@ class WritePath:
                 continue
             self._telemetry.committed(commit)
 
-            async def save_state(_commit: Commit, state: S = new_state) -> None:
-                await kind.store.save(state)
+            async def save_state(stored: Commit, state: S = new_state) -> None:
+                if stored.base_version == 0:
+                    await kind.store.save_new(state)
+                else:
+                    await kind.store.save(state)
 
             await self._reactions.run_inline(commit, task, {STATE_REACTION: save_state})
             return Outcome(new_state, commit.events)

@@ -20,6 +20,9 @@ class InMemoryStateStore(Generic[S]):
         if stored is None or stored.version < state.version:
             self._states[state.id] = state
 
+    async def save_new(self, state: S) -> None:
+        await self.save(state)
+
     def known(self, ids: Collection[str]) -> dict[str, S]:
         """The stored states among `ids`, by id: one look-up per id, as by `_id` in Mongo."""
         return {i: state for i in ids if (state := self._states.get(i)) is not None}

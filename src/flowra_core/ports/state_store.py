@@ -25,3 +25,8 @@ class StateStore(Protocol[S]):
         """Store the state unless a state of the same or a newer version is already stored,
         so replays and concurrent projections never move a document backwards."""
         ...
+
+    async def save_new(self, state: S) -> None:
+        """`save` for the state of an aggregate's first commit, which is most likely not
+        stored yet (a store may write it more cheaply then); the same outcome as `save`."""
+        ...

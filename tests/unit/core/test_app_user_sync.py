@@ -85,6 +85,9 @@ class FailingLookups:
     async def save(self, state: User) -> None:
         await self._inner.save(state)
 
+    async def save_new(self, state: User) -> None:
+        await self.save(state)
+
     async def by_username(self, username: str) -> User | None:
         return await self._inner.by_username(username)
 
