@@ -29,8 +29,8 @@ _log = logging.getLogger(__name__)
 # How long finished ids wait to be deleted together: far below the sweep's grace (10 s).
 FINISH_DELAY = 0.2
 
-# Counting is done here rather than by an aggregation FerretDB lacks ($min); the list is
-# small by design, and past this many items health reports "at least".
+# The oldest pending task is found here rather than by an aggregation FerretDB lacks ($min);
+# the list is small by design, and past this many items health reports "at least".
 _BACKLOG_READ_LIMIT = 10_000
 
 
@@ -146,15 +146,17 @@ class MongoReactionWork:
 
     async def backlog(self) -> WorkBacklog:
         await self.flush()
+        by_due = [("parked", ASCENDING), ("due_at", ASCENDING)]
         with self._db.operation(REACTION_WORK, "find"):
-            found = (
-                await self._work.find({}, {"parked": 1, "created_at": 1})
+            pending = (
+                await self._work.find({"parked": False}, {"created_at": 1})
+                .sort(by_due)
                 .limit(_BACKLOG_READ_LIMIT)
                 .to_list()
             )
-        pending = [d["created_at"] for d in found if not d["parked"]]
+            parked = await self._work.count_documents({"parked": True})
         return WorkBacklog(
             pending=len(pending),
-            oldest_pending_at=min(pending, default=None),
-            parked=len(found) - len(pending),
+            oldest_pending_at=min((d["created_at"] for d in pending), default=None),
+            parked=parked,
         )
