@@ -23,9 +23,11 @@ from flowra_adapters.mongo.core_ports import mongo_core_ports
 from flowra_adapters.mongo.database import MongoDatabase
 from flowra_adapters.mongo.locks import MongoLeaseLocks
 from flowra_adapters.mongo.migrations import pending_migrations
+from flowra_adapters.mongo.tokens import mongo_governance_ports
 from flowra_adapters.redis.client import ping_redis
 from flowra_adapters.system import RandomTokens, SystemClock, Uuid4Ids
 from flowra_core.app.core import FlowraCore
+from flowra_core.app.governance import Governance
 from flowra_core.app.relay import STUCK_AFTER_ATTEMPTS
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
@@ -43,6 +45,7 @@ from flowra_core.testing.live import InMemoryLiveChannel
 from flowra_core.testing.locks import InMemoryLeaseLocks
 from flowra_core.testing.presence import InMemoryPresence
 from flowra_core.testing.rate_limit import InMemoryRateLimiter
+from flowra_core.testing.tokens import in_memory_governance_ports
 from flowra_entrypoints.health import (
     ComponentHealth,
     HealthCheck,
@@ -249,6 +252,14 @@ def build_mongo_core(
     return FlowraCore(ports, telemetry=MetricsTelemetry(metrics), dispatch_consumer=dispatches)
 
 
+def build_in_memory_governance(core: FlowraCore) -> Governance:
+    return Governance(core, in_memory_governance_ports())
+
+
+def build_mongo_governance(database: MongoDatabase, core: FlowraCore) -> Governance:
+    return Governance(core, mongo_governance_ports(database))
+
+
 def build_rate_limiter(settings: Settings, limiter: RateLimiter) -> RateLimiter | None:
     return limiter if settings.rate_limit.enabled else None
 
@@ -329,6 +340,12 @@ class Container(containers.DeclarativeContainer):
             metrics,
             dispatches,
         ),
+    )
+    # API tokens, bots, audit: beside the core, on the same storage backend.
+    governance = providers.Selector(
+        settings.provided.storage.backend,
+        memory=providers.Singleton(build_in_memory_governance, core),
+        mongo=providers.Singleton(build_mongo_governance, mongo_database, core),
     )
     identity = providers.Singleton(build_identity, settings, clock, tokens, ephemeral, http_client)
     rate_limiter = providers.Singleton(

@@ -234,7 +234,8 @@ class TestDown:
         migrator("up")
         db["search_entries"].insert_one({"_id": "m1", "tokens": ["kept"]})
 
-        result = migrator("down", "--steps", "2")
+        # Every migration after 0002, so 0003 last.
+        result = migrator("down", "--steps", str(len(ALL_VERSIONS) - 2))
 
         assert result.returncode == 0, result.stderr
         assert "reverted 0004" in result.stdout
@@ -252,7 +253,7 @@ class TestDown:
         migrator("up")
         before = records(db)
 
-        result = migrator("down", "--steps", "3")
+        result = migrator("down", "--steps", str(len(ALL_VERSIONS) - 1))  # down to 0002
 
         assert result.returncode == 1
         assert "0002 (create Flowra Bot) is irreversible" in result.stderr

@@ -29,6 +29,11 @@ from flowra_entrypoints.http.controllers.files import file_routes
 from flowra_entrypoints.http.controllers.messages import MessagesController
 from flowra_entrypoints.http.controllers.notifications import NotificationsController
 from flowra_entrypoints.http.controllers.search import SearchController
+from flowra_entrypoints.http.controllers.tokens import (
+    BotsController,
+    TokensController,
+    provide_governance,
+)
 from flowra_entrypoints.http.controllers.users import UsersController
 from flowra_entrypoints.http.controllers.workspaces import InvitesController, WorkspacesController
 from flowra_entrypoints.http.controllers.ws_ticket import WebSocketTicketController
@@ -100,7 +105,11 @@ def _built_now(container: Container, settings: Settings) -> dict[str, Any]:
     the lifespan builds them."""
     if settings.storage.backend != "memory":
         return {}
-    return {"core": container.core(), "ws_gateway": container.ws_gateway()}
+    return {
+        "core": container.core(),
+        "ws_gateway": container.ws_gateway(),
+        "governance": container.governance(),
+    }
 
 
 def create_litestar(container: Container) -> Litestar:
@@ -114,6 +123,7 @@ def create_litestar(container: Container) -> Litestar:
         gateway: WebSocketGateway = await resolved(container.ws_gateway())
         app.state.core = core
         app.state.ws_gateway = gateway
+        app.state.governance = await resolved(container.governance())
         await core.users.ensure_bot()
         identity: IdentitySide = container.identity()
         await identity.start()
@@ -154,6 +164,8 @@ def create_litestar(container: Container) -> Litestar:
             *file_routes(settings.uploads.max_size),
             NotificationsController,
             SearchController,
+            TokensController,
+            BotsController,
         ],
         state=State(
             {
@@ -169,6 +181,7 @@ def create_litestar(container: Container) -> Litestar:
         dependencies={
             "actor": Provide(provide_actor),
             "core": Provide(provide_core, sync_to_thread=False),
+            "governance": Provide(provide_governance, sync_to_thread=False),
         },
         lifespan=[lifespan],
         exception_handlers={

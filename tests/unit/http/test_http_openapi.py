@@ -90,6 +90,12 @@ SPEC_ROUTES = [
     ("GET", "/api/v1/files/{file_id}/{file_name}"),
     # Search
     ("GET", W + "/search"),
+    # API tokens and bots (issue 17)
+    ("POST", "/api/v1/tokens"),
+    ("GET", "/api/v1/tokens"),
+    ("DELETE", "/api/v1/tokens/{token_id}"),
+    ("POST", W + "/bots"),
+    ("GET", W + "/bots"),
     # WebSocket ticket and operational endpoints
     ("POST", "/api/v1/ws/ticket"),
     ("GET", "/api/v1/ws"),

@@ -7,6 +7,7 @@ from flowra_adapters.mongo.migrations import (
     m0002_flowra_bot,
     m0003_read_models,
     m0004_dispatched_markers,
+    m0005_governance,
 )
 from flowra_adapters.mongo.migrations.model import Migration
 
@@ -15,4 +16,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0002_flowra_bot.MIGRATION,
     m0003_read_models.MIGRATION,
     m0004_dispatched_markers.MIGRATION,
+    m0005_governance.MIGRATION,
 )
