@@ -252,12 +252,14 @@ def build_mongo_core(
     return FlowraCore(ports, telemetry=MetricsTelemetry(metrics), dispatch_consumer=dispatches)
 
 
-def build_in_memory_governance(core: FlowraCore) -> Governance:
-    return Governance(core, in_memory_governance_ports())
+def build_in_memory_governance(settings: Settings, core: FlowraCore) -> Governance:
+    return Governance(core, in_memory_governance_ports(), audit_enabled=settings.audit.enabled)
 
 
-def build_mongo_governance(database: MongoDatabase, core: FlowraCore) -> Governance:
-    return Governance(core, mongo_governance_ports(database))
+def build_mongo_governance(
+    settings: Settings, database: MongoDatabase, core: FlowraCore
+) -> Governance:
+    return Governance(core, mongo_governance_ports(database), audit_enabled=settings.audit.enabled)
 
 
 def build_rate_limiter(settings: Settings, limiter: RateLimiter) -> RateLimiter | None:
@@ -344,8 +346,8 @@ class Container(containers.DeclarativeContainer):
     # API tokens, bots, audit: beside the core, on the same storage backend.
     governance = providers.Selector(
         settings.provided.storage.backend,
-        memory=providers.Singleton(build_in_memory_governance, core),
-        mongo=providers.Singleton(build_mongo_governance, mongo_database, core),
+        memory=providers.Singleton(build_in_memory_governance, settings, core),
+        mongo=providers.Singleton(build_mongo_governance, settings, mongo_database, core),
     )
     identity = providers.Singleton(build_identity, settings, clock, tokens, ephemeral, http_client)
     rate_limiter = providers.Singleton(

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING
 
+from flowra_adapters.mongo.audit import MongoAuditLog
 from flowra_adapters.mongo.codec import convert, to_document_fields
 from flowra_adapters.mongo.database import Document, MongoDatabase
 from flowra_adapters.mongo.names import API_TOKENS, BOTS
@@ -103,4 +104,8 @@ class MongoBotStore:
 
 
 def mongo_governance_ports(database: MongoDatabase) -> GovernancePorts:
-    return GovernancePorts(api_tokens=MongoApiTokenStore(database), bots=MongoBotStore(database))
+    return GovernancePorts(
+        api_tokens=MongoApiTokenStore(database),
+        bots=MongoBotStore(database),
+        audit_log=MongoAuditLog(database),
+    )

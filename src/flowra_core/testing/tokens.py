@@ -9,6 +9,7 @@ import msgspec
 
 from flowra_core.app.governance import GovernancePorts
 from flowra_core.domain.tokens import ApiToken, BotProfile
+from flowra_core.testing.audit import InMemoryAuditLog
 
 
 class InMemoryApiTokenStore:
@@ -69,4 +70,6 @@ class InMemoryBotStore:
 
 
 def in_memory_governance_ports() -> GovernancePorts:
-    return GovernancePorts(api_tokens=InMemoryApiTokenStore(), bots=InMemoryBotStore())
+    return GovernancePorts(
+        api_tokens=InMemoryApiTokenStore(), bots=InMemoryBotStore(), audit_log=InMemoryAuditLog()
+    )

@@ -13,6 +13,7 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.response import Response
@@ -22,7 +23,12 @@ from flowra_core.domain.errors import FlowraError, ServiceUnavailable
 from flowra_core.ports.locks import LeaseLocks
 from flowra_entrypoints.container import Container, resolved
 from flowra_entrypoints.http.access import AccessLogMiddleware, ASGIApp
+from flowra_entrypoints.http.audit_trail import AuditTrailMiddleware
 from flowra_entrypoints.http.auth import provide_actor, provide_core
+from flowra_entrypoints.http.controllers.audit import (
+    SystemAuditController,
+    WorkspaceAuditController,
+)
 from flowra_entrypoints.http.controllers.auth import AuthController
 from flowra_entrypoints.http.controllers.chats import ChatsController, TasksController
 from flowra_entrypoints.http.controllers.files import file_routes
@@ -166,6 +172,8 @@ def create_litestar(container: Container) -> Litestar:
             SearchController,
             TokensController,
             BotsController,
+            WorkspaceAuditController,
+            SystemAuditController,
         ],
         state=State(
             {
@@ -191,6 +199,9 @@ def create_litestar(container: Container) -> Litestar:
             Exception: handle_unexpected,
         },
         plugins=[RequestBodySchemaPlugin()],
+        middleware=[
+            DefineMiddleware(AuditTrailMiddleware, trusted_proxies=settings.server.trusted_proxies)
+        ],
         openapi_config=OpenAPIConfig(
             title="Flowra API",
             version=APP_VERSION,

@@ -26,6 +26,7 @@ from flowra_core.domain.tokens import TokenScope, is_token_secret
 from flowra_core.ports.identity import IdentityClaims
 from flowra_core.ports.rate_limit import RateLimiter
 from flowra_entrypoints.health import not_used
+from flowra_entrypoints.http.audit_trail import mark_token
 from flowra_entrypoints.http.request_context import set_rate_decision, set_user_id
 from flowra_entrypoints.http.sessions import SESSION_COOKIE, SessionBook, set_session_id
 from flowra_entrypoints.identity import CookiePolicy, IdentitySide, origin_of
@@ -124,6 +125,7 @@ async def _token_actor(request: Request[Any, Any, Any], secret: str) -> Actor:
         counted.labels(error.code.value.lower()).inc()
         raise
     counted.labels("accepted").inc()
+    mark_token(request.scope, caller.token.id)
     set_user_id(request.scope, caller.actor.user_id)
     await _count_request(state, request, "token", caller.token.id)
     require_token_scope(caller.actor, _needed_scope(request), f"{request.method} this resource")

@@ -158,6 +158,11 @@ class WorkerSettings(_Section, kw_only=True, frozen=True):
     repair_interval: PositiveDuration = 30.0
 
 
+class AuditSettings(_Section, kw_only=True, frozen=True):
+    enabled: bool = True  # the deployment guide's checklist: "Enable audit logging"
+    retention: PositiveDuration = 365 * 86400.0  # `flowra-migrator audit-prune` deletes older
+
+
 class Settings(msgspec.Struct, kw_only=True, frozen=True):
     env: Environment = "development"
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
@@ -174,6 +179,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     rate_limit: RateLimitSettings = msgspec.field(default_factory=RateLimitSettings)
     metrics: MetricsSettings = msgspec.field(default_factory=MetricsSettings)
     worker: WorkerSettings = msgspec.field(default_factory=WorkerSettings)
+    audit: AuditSettings = msgspec.field(default_factory=AuditSettings)
 
     @property
     def is_production(self) -> bool:

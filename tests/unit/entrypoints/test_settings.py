@@ -310,6 +310,8 @@ KEY_TABLE: list[tuple[str, str, object, str, object]] = [
     ("worker.user_sync_enabled", "FLOWRA_WORKER_USER_SYNC_ENABLED", True, "no", False),
     ("worker.user_sync_interval", "FLOWRA_WORKER_USER_SYNC_INTERVAL", 900.0, "1h", 3600.0),
     ("worker.repair_interval", "FLOWRA_WORKER_REPAIR_INTERVAL", 30.0, "1m30s", 90.0),
+    ("audit.enabled", "FLOWRA_AUDIT_ENABLED", True, "false", False),
+    ("audit.retention", "FLOWRA_AUDIT_RETENTION", 365 * 86400.0, "30d", 30 * 86400.0),
 ]
 # Variables a row needs so that its sample is visible (memory storage forces unified mode).
 ROW_CONTEXT: dict[str, dict[str, str]] = {"worker.embedded": {"FLOWRA_STORAGE_BACKEND": "mongo"}}

@@ -96,6 +96,11 @@ SPEC_ROUTES = [
     ("DELETE", "/api/v1/tokens/{token_id}"),
     ("POST", W + "/bots"),
     ("GET", W + "/bots"),
+    # Audit log (issue 17)
+    ("GET", W + "/audit"),
+    ("GET", W + "/audit/export"),
+    ("GET", "/api/v1/audit"),
+    ("GET", "/api/v1/audit/export"),
     # WebSocket ticket and operational endpoints
     ("POST", "/api/v1/ws/ticket"),
     ("GET", "/api/v1/ws"),
