@@ -1,7 +1,7 @@
 """`flowra-migrator [--config PATH] COMMAND`, COMMAND being one of
 `up [--to VERSION]`, `down [--steps N] [--yes-i-know]`, `status`,
 `rebuild-projections [--aggregate-type T] [--aggregate-id ID] [--yes-i-know]`,
-`audit-prune`.
+`audit-prune`, `export --out DIR`, `import --from DIR`.
 
 Exit codes (operations.md §1): 0 done, 1 refused or failed (nothing half-done: a refusal
 happens before any change), 2 configuration or usage error, 3 (`status`) migrations pending.
