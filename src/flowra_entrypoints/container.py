@@ -26,18 +26,17 @@ from flowra_adapters.mongo.migrations import pending_migrations
 from flowra_adapters.mongo.tokens import mongo_governance_ports
 from flowra_adapters.redis.client import ping_redis
 from flowra_adapters.system import RandomTokens, SystemClock, Uuid4Ids
-from flowra_core.app.core import FlowraCore
+from flowra_core.app.core import FlowraCore, standard_reactions
 from flowra_core.app.governance import Governance
-from flowra_core.app.relay import STUCK_AFTER_ATTEMPTS
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
 from flowra_core.ports.dead_letters import DeadLetters
 from flowra_core.ports.event_bus import EventBus
-from flowra_core.ports.event_store import JournalBacklog
 from flowra_core.ports.files import BlobStorage
 from flowra_core.ports.live import PresenceRegistry
 from flowra_core.ports.presence import PresenceReader
 from flowra_core.ports.rate_limit import RateLimiter
+from flowra_core.ports.reaction_work import WorkBacklog
 from flowra_core.testing.builder import in_memory_ports
 from flowra_core.testing.ephemeral import InMemoryEphemeralStore
 from flowra_core.testing.event_bus import InMemoryEventBus
@@ -136,9 +135,8 @@ def _delivery_checks(
         found: FlowraCore = await resolved(core())
         return found
 
-    async def backlog() -> JournalBacklog:
-        journal = (await the_core()).ports.event_store
-        return await journal.backlog(stuck_after_attempts=STUCK_AFTER_ATTEMPTS)
+    async def backlog() -> WorkBacklog:
+        return await (await the_core()).ports.reaction_work.backlog()
 
     async def dead_letters() -> int:
         parked: DeadLetters = bus()
@@ -215,15 +213,14 @@ def build_in_memory_core(
     bus: EventBus,
     presence: PresenceReader,
     metrics: Metrics,
-    dispatches: bool,
 ) -> FlowraCore:
     """The embedded profile: every store in process memory, the uploaded bytes on disk; the
     bus and presence follow `eventbus.type` like in the mongo profile."""
     ports, _adapters = in_memory_ports(clock=clock, ids=ids, tokens=tokens)
     return FlowraCore(
         replace(ports, blobs=blobs, bus=bus, presence=presence),
+        reactions=standard_reactions,
         telemetry=MetricsTelemetry(metrics),
-        dispatch_consumer=dispatches,
     )
 
 
@@ -236,7 +233,6 @@ def build_mongo_core(
     bus: EventBus,
     presence: PresenceReader,
     metrics: Metrics,
-    dispatches: bool,
 ) -> FlowraCore:
     """`storage.backend=mongo`: every store on MongoDB; the bus and presence in process
     memory or shared through Redis (`eventbus.type`)."""
@@ -249,7 +245,7 @@ def build_mongo_core(
         presence=presence,
         blobs=blobs,
     )
-    return FlowraCore(ports, telemetry=MetricsTelemetry(metrics), dispatch_consumer=dispatches)
+    return FlowraCore(ports, reactions=standard_reactions, telemetry=MetricsTelemetry(metrics))
 
 
 def build_in_memory_governance(settings: Settings, core: FlowraCore) -> Governance:
@@ -276,7 +272,6 @@ class Container(containers.DeclarativeContainer):
     # Settings keys given in the file or the environment (LoadedSettings.explicit_keys).
     explicit_keys = providers.Dependency(instance_of=frozenset, default=frozenset())
     # Whether this process consumes the bus's `dispatch` group (see `build_container`).
-    dispatches = providers.Dependency(instance_of=bool, default=True)
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(Uuid4Ids)
@@ -328,7 +323,6 @@ class Container(containers.DeclarativeContainer):
             event_bus,
             presence,
             metrics,
-            dispatches,
         ),
         mongo=providers.Singleton(
             build_mongo_core,
@@ -340,7 +334,6 @@ class Container(containers.DeclarativeContainer):
             event_bus,
             presence,
             metrics,
-            dispatches,
         ),
     )
     # API tokens, bots, audit: beside the core, on the same storage backend.
@@ -412,16 +405,5 @@ async def resolved(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-def build_container(
-    settings: Settings, explicit_keys: frozenset[str] = frozenset(), *, dispatches: bool = True
-) -> Container:
-    """`dispatches`: this process's core consumes the bus's `dispatch` group (notifications).
-    Operations.md §5 gives that to the worker; an API process takes it only where no worker can
-    (an in-process bus, or unified mode) — see `api_dispatches`."""
-    return Container(settings=settings, explicit_keys=explicit_keys, dispatches=dispatches)
-
-
-def api_dispatches(settings: Settings) -> bool:
-    """Whether `flowra-api` consumes `dispatch`: with an in-process bus nobody else can see its
-    events, and in unified mode it is the worker."""
-    return settings.eventbus.type == "inmemory" or settings.worker.embedded
+def build_container(settings: Settings, explicit_keys: frozenset[str] = frozenset()) -> Container:
+    return Container(settings=settings, explicit_keys=explicit_keys)

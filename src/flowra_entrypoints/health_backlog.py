@@ -1,7 +1,9 @@
 """Health of the background delivery (operations.md §7): event_relay, projections, dispatch,
 repair_queue and websocket.
 
-The three backlog components read one journal backlog: a details request computes it once, not
+Every follow-up of a commit is a reaction owed in one work list (design §2.6), so the three
+backlog components of the guide report that list: commits still owing reactions, the oldest one's
+age, and parked tasks (failed PARK_AFTER_ATTEMPTS times). A details request reads it once, not
 once per component.
 """
 
@@ -13,10 +15,10 @@ from datetime import datetime
 
 import msgspec
 
-from flowra_core.app.relay import STUCK_AFTER_ATTEMPTS
+from flowra_core.app.reactions import PARK_AFTER_ATTEMPTS
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.clock import Clock
-from flowra_core.ports.event_store import JournalBacklog
+from flowra_core.ports.reaction_work import WorkBacklog
 from flowra_entrypoints.health import ComponentHealth, HealthCheck, HealthStatus, worst
 
 # operations.md §7 "Backlog components".
@@ -25,7 +27,7 @@ DEGRADED_AGE_SECONDS, UNHEALTHY_AGE_SECONDS = 60.0, 300.0
 # Answers younger than this are shared by the components of one details request.
 BACKLOG_REUSE_SECONDS = 1.0
 
-BacklogSource = Callable[[], Awaitable[JournalBacklog]]
+BacklogSource = Callable[[], Awaitable[WorkBacklog]]
 
 
 def backlog_status(count: int, oldest_age_seconds: float) -> HealthStatus:
@@ -44,9 +46,9 @@ class SharedBacklog:
         self._source = source
         self._clock = clock
         self._lock = asyncio.Lock()
-        self._last: tuple[datetime, JournalBacklog] | None = None
+        self._last: tuple[datetime, WorkBacklog] | None = None
 
-    async def read(self) -> JournalBacklog:
+    async def read(self) -> WorkBacklog:
         async with self._lock:
             now = self._clock.now()
             if self._last is not None:
@@ -81,7 +83,7 @@ def _unavailable(backend: str, error: ServiceUnavailable) -> ComponentHealth:
 
 
 def event_relay_check(backlog: SharedBacklog, clock: Clock, backend: str) -> HealthCheck:
-    """Unpublished events; any stuck one makes it at least degraded."""
+    """Commits owing reactions; any parked task makes it at least degraded."""
 
     async def check() -> ComponentHealth:
         try:
@@ -89,11 +91,14 @@ def event_relay_check(backlog: SharedBacklog, clock: Clock, backend: str) -> Hea
         except ServiceUnavailable as error:
             return _unavailable(backend, error)
         component = msgspec.structs.replace(
-            _backlog_component(found.unpublished, found.oldest_unpublished_at, clock, backend),
-            stuck=found.stuck,
+            _backlog_component(found.pending, found.oldest_pending_at, clock, backend),
+            stuck=found.parked,
         )
-        if found.stuck:
-            message = f"{found.stuck} events failed to publish {STUCK_AFTER_ATTEMPTS}+ times"
+        if found.parked:
+            message = (
+                f"{found.parked} commits' reactions failed {PARK_AFTER_ATTEMPTS} times and are "
+                "parked (flowra-worker dead-letters --replay)"
+            )
             return _at_least_degraded(component, message)
         return component
 
@@ -106,7 +111,7 @@ def projections_check(backlog: SharedBacklog, clock: Clock, backend: str) -> Hea
             found = await backlog.read()
         except ServiceUnavailable as error:
             return _unavailable(backend, error)
-        return _backlog_component(found.unprojected, found.oldest_unprojected_at, clock, backend)
+        return _backlog_component(found.pending, found.oldest_pending_at, clock, backend)
 
     return check
 
@@ -117,7 +122,8 @@ def dispatch_check(
     backend: str,
     dead_letters: Callable[[], Awaitable[int]],
 ) -> HealthCheck:
-    """Undispatched events; a dead-lettered bus entry makes it at least degraded."""
+    """Commits owing reactions (dispatch is one); a dead-lettered bus entry makes it at
+    least degraded."""
 
     async def check() -> ComponentHealth:
         try:
@@ -125,7 +131,7 @@ def dispatch_check(
         except ServiceUnavailable as error:
             return _unavailable(backend, error)
         component = msgspec.structs.replace(
-            _backlog_component(found.undispatched, found.oldest_undispatched_at, clock, backend),
+            _backlog_component(found.pending, found.oldest_pending_at, clock, backend),
             dead_letters=parked,
         )
         if parked:

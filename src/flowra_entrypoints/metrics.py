@@ -113,6 +113,12 @@ class Metrics:
             registry=r,
         )
 
+        self.reaction_failures = Counter(
+            "flowra_reaction_failures_total",
+            "Reactions to a commit that failed (and will be retried)",
+            ["reaction"],
+            registry=r,
+        )
         self.events_committed = Counter(
             "flowra_events_committed_total", "Events committed to the journal", ["type"], registry=r
         )

@@ -25,3 +25,6 @@ class MetricsTelemetry:
 
     def tag_executed(self, tag: str, outcome: TagOutcome) -> None:
         self._metrics.tags_executed.labels(tag, outcome.value).inc()
+
+    def reaction_failed(self, reaction: str) -> None:
+        self._metrics.reaction_failures.labels(reaction).inc()

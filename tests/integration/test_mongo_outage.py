@@ -29,6 +29,7 @@ from flowra_adapters.mongo import (
 )
 from flowra_adapters.mongo.client import create_mongo_client, ping_mongo
 from flowra_adapters.mongo.migrations import pending_migrations
+from flowra_adapters.mongo.reaction_work import MongoReactionWork
 from flowra_adapters.system import SystemClock
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.domain.user.bot import flowra_bot
@@ -82,10 +83,8 @@ NOW = datetime(2026, 1, 28, 10, 30, tzinfo=UTC)
 
 CALLS: dict[str, Call] = {
     "event stream": lambda db: MongoEventStore(db).read_stream("u1"),
-    "relay work list": lambda db: MongoEventStore(db).due_for_publication(
-        recorded_before=NOW, now=NOW, limit=10
-    ),
-    "journal backlog": lambda db: MongoEventStore(db).backlog(stuck_after_attempts=10),
+    "reaction work list": lambda db: MongoReactionWork(db).due(now=NOW, limit=10),
+    "reaction backlog": lambda db: MongoReactionWork(db).backlog(),
     "user save": lambda db: MongoUserStore(db).save(flowra_bot(NOW)),
     "user search": lambda db: MongoUserStore(db).search(q="a", among=None, after=None, limit=5),
     "workspace list": lambda db: MongoWorkspaceStore(db).list_by_name(

@@ -66,7 +66,7 @@ def event_to_document(envelope: EventEnvelope) -> Document:
 
 
 def commit_to_document(commit: Commit) -> Document:
-    """A new commit: not yet published, projected nor dispatched."""
+    """A commit as the journal stores it; what it still owes lives in `reaction_work`."""
     return {
         "_id": commit.commit_id,
         "aggregate_type": commit.aggregate_type.value,
@@ -77,12 +77,7 @@ def commit_to_document(commit: Commit) -> Document:
         "actor_id": commit.actor_id,
         "recorded_at": commit.recorded_at,
         "events": [event_to_document(envelope) for envelope in commit.events],
-        "published_at": None,
-        "projected_at": None,
-        "dispatched_at": None,
-        "publish_attempts": 0,
-        "next_attempt_at": None,
-        "last_error": None,
+        "summarize": commit.summarize,
     }
 
 
@@ -126,4 +121,5 @@ def commit_from_document(document: Document) -> Commit:
         actor_id=document["actor_id"],
         recorded_at=document["recorded_at"],
         events=tuple(envelopes_from_document(document)),
+        summarize=bool(document.get("summarize", False)),
     )

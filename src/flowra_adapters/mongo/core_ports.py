@@ -9,6 +9,7 @@ from flowra_adapters.mongo.event_store import MongoEventStore
 from flowra_adapters.mongo.files import MongoFileStore
 from flowra_adapters.mongo.messages import MongoMessageStore, MongoSummaryDraftStore
 from flowra_adapters.mongo.notifications import MongoNotificationStore
+from flowra_adapters.mongo.reaction_work import MongoReactionWork
 from flowra_adapters.mongo.read_markers import MongoReadMarkerStore
 from flowra_adapters.mongo.repair_queue import MongoRepairQueue
 from flowra_adapters.mongo.search import MongoSearchIndex
@@ -50,4 +51,5 @@ def mongo_core_ports(
         files=MongoFileStore(database),
         blobs=blobs,
         repair_queue=MongoRepairQueue(database),
+        reaction_work=MongoReactionWork(database),
     )

@@ -3,9 +3,7 @@ command, made unique per stream position by the (aggregate_id, base_version) ind
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Collection, Sequence
-from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
@@ -20,12 +18,7 @@ from flowra_adapters.mongo.names import COMMITS
 from flowra_adapters.mongo.queries import keyset_after
 from flowra_core.domain.errors import ConcurrencyConflict
 from flowra_core.domain.events import AggregateType, EventEnvelope
-from flowra_core.ports.event_store import (
-    Commit,
-    JournalBacklog,
-    JournalPosition,
-    PendingPublication,
-)
+from flowra_core.ports.event_store import Commit, JournalPosition
 
 # The journal order: ties on recorded_at keep a stream's commits in version order; the id
 # makes the order total.
@@ -108,94 +101,10 @@ class MongoEventStore:
                         break
         return found[:limit]
 
-    async def due_for_publication(
-        self, *, recorded_before: datetime, now: datetime, limit: int
-    ) -> Sequence[PendingPublication]:
-        not_backing_off = {"$or": [{"next_attempt_at": None}, {"next_attempt_at": {"$lte": now}}]}
-        documents = await self._pending("published_at", recorded_before, limit, not_backing_off)
-        return [
-            PendingPublication(commit_from_document(document), document["publish_attempts"])
-            for document in documents
-        ]
-
-    async def record_publish_failure(
-        self, commit_id: str, *, attempts: int, next_attempt_at: datetime, error: str
-    ) -> None:
-        failure = {
-            "publish_attempts": attempts,
-            "next_attempt_at": next_attempt_at,
-            "last_error": error,
-        }
-        with self._db.operation(COMMITS, "update"):
-            await self._commits.update_one({"_id": commit_id}, {"$set": failure})
-
-    async def backlog(self, *, stuck_after_attempts: int) -> JournalBacklog:
-        unpublished: Document = {"published_at": None}
-        unprojected: Document = {"projected_at": None}
-        undispatched: Document = {"dispatched_at": None}
-        stuck = unpublished | {"publish_attempts": {"$gte": stuck_after_attempts}}
-        events, stuck_events, unprojected_events, undispatched_events = await asyncio.gather(
-            self._count_events(unpublished),
-            self._count_events(stuck),
-            self._count_events(unprojected),
-            self._count_events(undispatched),
-        )
-        oldest_unpublished, oldest_unprojected, oldest_undispatched = await asyncio.gather(
-            self._oldest(unpublished), self._oldest(unprojected), self._oldest(undispatched)
-        )
-        return JournalBacklog(
-            unpublished=events,
-            oldest_unpublished_at=oldest_unpublished,
-            stuck=stuck_events,
-            unprojected=unprojected_events,
-            oldest_unprojected_at=oldest_unprojected,
-            undispatched=undispatched_events,
-            oldest_undispatched_at=oldest_undispatched,
-        )
-
-    async def mark_published(self, commit_id: str, at: datetime) -> None:
-        await self._mark(commit_id, "published_at", at)
-
-    async def stuck(self, *, stuck_after_attempts: int, limit: int) -> Sequence[PendingPublication]:
-        if limit <= 0:
-            return []
-        query = {"published_at": None, "publish_attempts": {"$gte": stuck_after_attempts}}
+    async def get_commit(self, commit_id: str) -> Commit | None:
         with self._db.operation(COMMITS, "find"):
-            documents = await self._commits.find(query).sort(_JOURNAL_ORDER).limit(limit).to_list()
-        return [
-            PendingPublication(commit_from_document(document), document["publish_attempts"])
-            for document in documents
-        ]
-
-    async def unprojected(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
-        documents = await self._pending("projected_at", recorded_before, limit)
-        return [commit_from_document(document) for document in documents]
-
-    async def mark_projected(self, commit_id: str, at: datetime) -> None:
-        await self._mark(commit_id, "projected_at", at)
-
-    async def undispatched(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
-        documents = await self._pending("dispatched_at", recorded_before, limit)
-        return [commit_from_document(document) for document in documents]
-
-    async def mark_dispatched(self, commit_id: str, at: datetime) -> None:
-        with self._db.operation(COMMITS, "update"):
-            await self._commits.update_one(
-                {"_id": commit_id, "dispatched_at": None}, {"$set": {"dispatched_at": at}}
-            )
-
-    async def mark_dispatched_through(self, aggregate_id: str, version: int, at: datetime) -> None:
-        # The commit holding `version` is the stream's last one that starts below it.
-        with self._db.operation(COMMITS, "find"):
-            holder = await self._commits.find_one(
-                {"aggregate_id": aggregate_id, "base_version": {"$lt": version}},
-                {"base_version": 1, "events.version": 1, "dispatched_at": 1},
-                sort=[("base_version", DESCENDING)],
-            )
-        if holder is None or holder.get("dispatched_at") is not None:
-            return
-        if holder["base_version"] + len(holder["events"]) == version:
-            await self.mark_dispatched(holder["_id"], at)
+            found = await self._commits.find_one({"_id": commit_id})
+        return None if found is None else commit_from_document(found)
 
     async def locate_event(self, event_id: str) -> JournalPosition | None:
         with self._db.operation(COMMITS, "find"):
@@ -237,34 +146,6 @@ class MongoEventStore:
                         break
                     found.extend(envelopes_from_document(document))
         return found[:limit]
-
-    async def _pending(
-        self, marker: str, recorded_before: datetime, limit: int, extra: Document | None = None
-    ) -> list[Document]:
-        """Commits whose `marker` is unset, recorded before the cut-off, in journal order."""
-        if limit <= 0:
-            return []
-        query = {marker: None, "recorded_at": {"$lt": recorded_before}} | (extra or {})
-        with self._db.operation(COMMITS, "find"):
-            return await self._commits.find(query).sort(_JOURNAL_ORDER).limit(limit).to_list()
-
-    async def _count_events(self, query: Document) -> int:
-        # $unwind + $count: FerretDB has neither $size nor the $min accumulator.
-        pipeline: list[Document] = [{"$match": query}, {"$unwind": "$events"}, {"$count": "events"}]
-        with self._db.operation(COMMITS, "aggregate"):
-            found = await (await self._commits.aggregate(pipeline)).to_list()
-        return int(found[0]["events"]) if found else 0
-
-    async def _oldest(self, query: Document) -> datetime | None:
-        with self._db.operation(COMMITS, "find"):
-            found = await self._commits.find_one(
-                query, {"recorded_at": 1}, sort=[("recorded_at", ASCENDING)]
-            )
-        return None if found is None else found["recorded_at"]
-
-    async def _mark(self, commit_id: str, marker: str, at: datetime) -> None:
-        with self._db.operation(COMMITS, "update"):
-            await self._commits.update_one({"_id": commit_id}, {"$set": {marker: at}})
 
 
 def _matching_backwards(

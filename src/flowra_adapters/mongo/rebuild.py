@@ -160,7 +160,6 @@ async def count_commits(database: MongoDatabase, scope: RebuildScope) -> int:
 @dataclass(frozen=True, slots=True)
 class JournalCommit:
     commit: Commit
-    projected: bool  # its projections were confirmed (`projected_at` set)
 
 
 async def commits_in_journal_order(
@@ -175,8 +174,7 @@ async def commits_in_journal_order(
         with database.operation(names.COMMITS, "find"):
             page = await commits.find(query).sort(JOURNAL_ORDER).limit(_BATCH).to_list()
         for document in page:
-            projected = document.get("projected_at") is not None
-            yield JournalCommit(commit_from_document(document), projected)
+            yield JournalCommit(commit_from_document(document))
         if len(page) < _BATCH:
             return
         last = page[-1]

@@ -25,15 +25,15 @@ class ChatAccess:
     ) -> tuple[Workspace, Chat]:
         """The workspace and the chat if the caller may read it: 404 WORKSPACE_NOT_FOUND, then
         404 CHAT_NOT_FOUND (also for a deleted chat or one of another workspace)."""
-        loaded = await self._write.load(self._workspaces, workspace_id)
+        loaded = await self._write.current(self._workspaces, workspace_id)
         workspace = policy.visible_workspace(loaded, actor, workspace_id)
-        chat = await self._write.load(self._chats, chat_id)
+        chat = await self._write.current(self._chats, chat_id)
         return workspace, policy.readable_chat(chat, workspace, actor, chat_id)
 
     async def can_read(self, actor: Actor, workspace_id: str, chat_id: str) -> bool:
         """Whether `readable` would succeed, for resources that answer their own 404."""
-        workspace = await self._write.load(self._workspaces, workspace_id)
+        workspace = await self._write.current(self._workspaces, workspace_id)
         if workspace is None or not policy.can_see_workspace(workspace, actor):
             return False
-        chat = await self._write.load(self._chats, chat_id)
+        chat = await self._write.current(self._chats, chat_id)
         return chat is not None and policy.can_read_chat(chat, workspace, actor)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -13,20 +12,8 @@ from flowra_core.domain.workspace.state import Workspace
 from flowra_core.ports.files import FileRecord
 
 
-class ChangeSummaryRecorder(Protocol):
-    async def record(self, chat: Chat, actor_id: str, events: Sequence[EventEnvelope]) -> None:
-        """Write (or merge into the latest) the system message summarising a REST change;
-        `chat` is the state after `events`."""
-        ...
-
-
 class FileLookup(Protocol):
     async def get(self, file_id: str) -> FileRecord | None: ...
-
-
-class NoSummaries:
-    async def record(self, chat: Chat, actor_id: str, events: Sequence[EventEnvelope]) -> None:
-        """Tag changes are reported by the bot reply instead (tags.md E6)."""
 
 
 @dataclass(frozen=True, slots=True)

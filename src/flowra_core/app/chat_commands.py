@@ -16,13 +16,7 @@ from msgspec import UNSET
 
 from flowra_core.app import policy
 from flowra_core.app.actor import Actor
-from flowra_core.app.chat_change import (
-    ChangeSummaryRecorder,
-    ChatChange,
-    FileLookup,
-    NoSummaries,
-    member_ids,
-)
+from flowra_core.app.chat_change import ChatChange, FileLookup, member_ids
 from flowra_core.app.workspaces import WorkspaceService
 from flowra_core.app.write_path import AggregateKind, Routing, WritePath
 from flowra_core.domain import chat as domain
@@ -68,24 +62,28 @@ class ChatCommands:
         workspaces: WorkspaceService,
         chats: ChatStore,
         files: FileLookup,
-        summaries: ChangeSummaryRecorder,
+        *,
+        summaries: bool = True,
     ) -> None:
         self._write = write
         self._workspaces = workspaces
         self._chats = chats
         self._files = files
+        # Whether REST changes earn a change summary (a reaction posts it).
         self._summaries = summaries
         self.kind = chat_kind(chats)
 
     def without_summaries(self) -> ChatCommands:
         """The same commands for `#tags`: no change summary (tags.md E6)."""
-        return ChatCommands(self._write, self._workspaces, self._chats, self._files, NoSummaries())
+        return ChatCommands(
+            self._write, self._workspaces, self._chats, self._files, summaries=False
+        )
 
     async def workspace(self, actor: Actor, workspace_id: str) -> Workspace:
         return await self._workspaces.visible(actor, workspace_id)
 
     async def current(self, chat_id: str) -> Chat | None:
-        return await self._write.load(self.kind, chat_id)
+        return await self._write.current(self.kind, chat_id)
 
     async def _run(
         self,
@@ -101,11 +99,14 @@ class ChatCommands:
         def checked(state: Chat | None) -> Sequence[DomainEvent]:
             return decide(policy.readable_chat(state, workspace, actor, chat_id), workspace)
 
-        outcome = await self._write.execute(self.kind, chat_id, checked, actor_id=actor.user_id)
-        assert outcome.state is not None
-        if summarize and outcome.changed:
-            await self._summaries.record(outcome.state, actor.user_id, outcome.events)
-        return ChatChange(workspace, outcome.state, outcome.events)
+        outcome = await self._write.execute(
+            self.kind,
+            chat_id,
+            checked,
+            actor_id=actor.user_id,
+            summarize=summarize and self._summaries,
+        )
+        return ChatChange(workspace, outcome.required(), outcome.events)
 
     # -- creation and the chat itself ------------------------------------------------------
 
@@ -129,6 +130,7 @@ class ChatCommands:
                 work_item_only=work_item_only,
             ),
             actor_id=actor.user_id,
+            new=True,
         )
         assert outcome.state is not None
         return ChatChange(workspace, outcome.state, outcome.events)

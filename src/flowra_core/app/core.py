@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,8 +11,7 @@ from flowra_core.app.chat_access import ChatAccess
 from flowra_core.app.chat_commands import ChatCommands, chat_kind
 from flowra_core.app.chat_views import ChatViews
 from flowra_core.app.chats import ChatService
-from flowra_core.app.dispatch import DISPATCH_CONSUMER, NotificationDispatcher
-from flowra_core.app.dispatch_sweep import DispatchConsumer, DispatchSweep
+from flowra_core.app.dispatch import NotificationDispatcher
 from flowra_core.app.files import FileService
 from flowra_core.app.message_projector import MessageProjector
 from flowra_core.app.message_reads import message_kind
@@ -19,8 +19,9 @@ from flowra_core.app.messages import MessageService
 from flowra_core.app.notification_inbox import NotificationProjector, inbox_kind
 from flowra_core.app.notifications import NotificationService
 from flowra_core.app.projections import CompositeProjector
+from flowra_core.app.reaction_table import ReactionParts, flowra_reactions
+from flowra_core.app.reactions import ReactionRunner, ReactionTable
 from flowra_core.app.read_markers import ReadMarkerService
-from flowra_core.app.relay import ProjectionCatchup, Relay
 from flowra_core.app.repair import RepairService
 from flowra_core.app.search import SearchProjector, SearchService
 from flowra_core.app.summaries import ChangeSummaries
@@ -28,8 +29,7 @@ from flowra_core.app.tags import TagExecutor
 from flowra_core.app.telemetry import CoreTelemetry
 from flowra_core.app.users import UserService, user_kind
 from flowra_core.app.workspaces import WorkspaceService, workspace_kind
-from flowra_core.app.write_path import AggregateKind, PublishFailureHook, WritePath
-from flowra_core.domain.errors import ServiceUnavailable
+from flowra_core.app.write_path import AggregateKind, WritePath
 from flowra_core.domain.events import AggregateType
 from flowra_core.ports.chats import ChatStore
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
@@ -39,15 +39,32 @@ from flowra_core.ports.files import BlobStorage, FileStore
 from flowra_core.ports.messages import MessageStore, SummaryDraftStore
 from flowra_core.ports.notifications import NotificationStore
 from flowra_core.ports.presence import PresenceReader
+from flowra_core.ports.reaction_work import ReactionWork
 from flowra_core.ports.read_markers import ReadMarkerStore
 from flowra_core.ports.repair import RepairQueue
 from flowra_core.ports.search import SearchIndex
 from flowra_core.ports.users import UserStore
 from flowra_core.ports.workspaces import InviteTokenStore, WorkspaceStore
 
+ReactionsFor = Callable[["FlowraCore"], ReactionTable]
 
-def _leave_to_relay(commit: Commit, error: ServiceUnavailable) -> None:
-    """Default: a publication the bus refused is republished by the worker's relay."""
+
+def standard_reactions(core: FlowraCore) -> ReactionTable:
+    """Flowra's reaction table (reaction_table.py) over this core's services."""
+    return flowra_reactions(
+        ReactionParts(
+            write=core.write,
+            kind_for=core.kind_for,
+            messages_projection=core.message_projection,
+            search_projection=core.search_projection,
+            inbox_projection=core.inbox_projection,
+            summaries=core.summaries,
+            read_markers=core.read_markers,
+            chats=core.chat_commands,
+            dispatcher=core.dispatcher,
+            bus=core.ports.bus,
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +87,7 @@ class CorePorts:
     files: FileStore
     blobs: BlobStorage
     repair_queue: RepairQueue
+    reaction_work: ReactionWork
 
 
 class FlowraCore:
@@ -77,28 +95,27 @@ class FlowraCore:
         self,
         ports: CorePorts,
         *,
-        on_publish_failure: PublishFailureHook = _leave_to_relay,
+        reactions: ReactionsFor = standard_reactions,
         telemetry: CoreTelemetry | None = None,
-        dispatch_consumer: bool = True,
     ) -> None:
-        """`dispatch_consumer`: subscribe the notification dispatcher to the bus's `dispatch`
-        group (the worker's job; an API process behind a shared bus leaves it to workers)."""
+        """`reactions` builds the table of what follows a commit (the composition root passes
+        `standard_reactions`); it is installed once every service it acts through exists."""
         self.ports = ports
+        self.message_projection = MessageProjector(ports.messages, ports.chats, ports.files)
+        self.search_projection = SearchProjector(ports.search, ports.chats)
+        self.inbox_projection = NotificationProjector(ports.notifications)
+        # Every read model, for rebuilds of one aggregate (repairs).
         self.projector = CompositeProjector(
-            [
-                NotificationProjector(ports.notifications),
-                SearchProjector(ports.search, ports.chats),
-                MessageProjector(ports.messages, ports.chats, ports.files),
-            ]
+            [self.message_projection, self.search_projection, self.inbox_projection]
+        )
+        self.reactions = ReactionRunner(
+            ReactionTable([]), ports.reaction_work, ports.event_store, ports.clock, telemetry
         )
         self.write = WritePath(
-            event_store=ports.event_store,
-            bus=ports.bus,
+            journal=ports.event_store,
             clock=ports.clock,
             ids=ports.ids,
-            projector=self.projector,
-            repairs=ports.repair_queue,
-            on_publish_failure=on_publish_failure,
+            reactions=self.reactions,
             telemetry=telemetry,
         )
         self._kinds: dict[AggregateType, AggregateKind[Any]] = {
@@ -124,9 +141,7 @@ class FlowraCore:
         self.summaries = ChangeSummaries(
             self.write, ports.messages, ports.summary_drafts, ports.users, ports.files
         )
-        self.chat_commands = ChatCommands(
-            self.write, self.workspaces, ports.chats, ports.files, self.summaries
-        )
+        self.chat_commands = ChatCommands(self.write, self.workspaces, ports.chats, ports.files)
         chat_views = ChatViews(ports.users, ports.chats, self.read_markers, ports.clock)
         self.chats = ChatService(
             self.chat_commands, chat_views, ports.chats, ports.event_store, ports.presence
@@ -139,39 +154,20 @@ class FlowraCore:
             ports.messages,
             ports.users,
             self.files,
-            self.read_markers,
             self.tags,
         )
-        self.workspaces.on_member_departed(self.chats.remove_departed_member)
         self.notifications = NotificationService(self.write, ports.notifications, ports.workspaces)
         self.search = SearchService(ports.search, ports.chats, ports.workspaces)
         self.dispatcher = NotificationDispatcher(
             self.notifications, ports.chats, ports.users, ports.workspaces
         )
-        if dispatch_consumer:
-            consumer = DispatchConsumer(self.dispatcher, ports.event_store, ports.clock)
-            ports.bus.subscribe(DISPATCH_CONSUMER, consumer.handle)
+        self.reactions.table = reactions(self)
 
     def kind_for(self, commit: Commit) -> AggregateKind[Any]:
         """How to rebuild the state of a commit's aggregate (catch-up, rebuilds)."""
         if commit.aggregate_type is AggregateType.MESSAGE:
             return message_kind(self.ports.messages, commit.workspace_id or "")
         return self._kinds[commit.aggregate_type]
-
-    def relay(self, *, batch_size: int) -> Relay:
-        return Relay(
-            self.ports.event_store, self.ports.bus, self.ports.clock, batch_size=batch_size
-        )
-
-    def dispatch_sweep(self, *, batch_size: int) -> DispatchSweep:
-        return DispatchSweep(
-            self.dispatcher, self.ports.event_store, self.ports.clock, batch_size=batch_size
-        )
-
-    def catchup(self, *, batch_size: int) -> ProjectionCatchup:
-        return ProjectionCatchup(
-            self.write, self.ports.event_store, self.projector, self.kind_for, batch_size=batch_size
-        )
 
     def repair(self, *, batch_size: int) -> RepairService:
         """The repair job: `batch_size` queue items per run at most."""

@@ -31,9 +31,22 @@ from flowra_core.ports.chats import ChatStore
 from flowra_core.ports.users import UserStore
 from flowra_core.ports.workspaces import WorkspaceStore
 
-DISPATCH_CONSUMER: Final = "dispatch"
 # Named in a body when the event has no actor (a worker or sync action).
 UNKNOWN_ACTOR: Final = "Someone"
+
+
+# The events `_may_notify` may say yes to: what the dispatch reaction registers for.
+NOTIFYING_EVENTS: Final = frozenset(
+    cls.event_type()
+    for cls in (
+        ChatUserAssigned,
+        ChatStatusChanged,
+        ChatClosed,
+        ChatReopened,
+        ChatParticipantAdded,
+        MessageCreated,
+    )
+)
 
 
 def _may_notify(event: DomainEvent) -> bool:

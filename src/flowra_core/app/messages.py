@@ -14,7 +14,6 @@ from flowra_core.app.chat_access import ChatAccess
 from flowra_core.app.files import FileService
 from flowra_core.app.message_reads import MessageReads, message_in_chat, message_kind
 from flowra_core.app.message_views import MessageView
-from flowra_core.app.read_markers import ReadMarkerService
 from flowra_core.app.write_path import AggregateKind, WritePath
 from flowra_core.domain.chat import Chat
 from flowra_core.domain.events import DomainEvent
@@ -85,13 +84,11 @@ class MessageService(MessageReads):
         messages: MessageStore,
         users: UserStore,
         files: FileService,
-        read_markers: ReadMarkerService,
         tags: TagRunner,
     ) -> None:
         super().__init__(access, messages, users)
         self._write = write
         self._files = files
-        self._read_markers = read_markers
         self._tags = tags
 
     # -- sending ---------------------------------------------------------------------------
@@ -132,17 +129,18 @@ class MessageService(MessageReads):
                 now=now,
             ),
             actor_id=actor.user_id,
+            new=True,
         )
         assert outcome.state is not None
         sent = outcome.state
-        await self._read_markers.move_to_own(actor.user_id, sent)
+        # The author's read marker moves to it by the `read_markers.author` reaction.
         run = await self._tags.run(actor, workspace_id, chat_id, content)
         if run is None:
             view = await self._views.one(sent, workspace_id=workspace_id, viewer_id=actor.user_id)
             return SentMessage(message=view, bot_reply=None, tag_results=None)
+        # The author reads the bot reply in this response, so it is not unread for them: the
+        # `read_markers.author` reaction moves their marker to it too.
         reply = await self._post_bot_reply(kind, sent, run.reply_text)
-        # The author reads the bot reply in this response: it is not unread for them.
-        await self._read_markers.move_to_own(actor.user_id, reply)
         view, reply_view = await self._views.many(
             [sent, reply], workspace_id=workspace_id, viewer_id=actor.user_id
         )
@@ -158,6 +156,7 @@ class MessageService(MessageReads):
             reply_id,
             lambda _state: create_bot_reply(reply_id, source=source, content=content, now=now),
             actor_id=source.author_id,
+            new=True,
         )
         assert outcome.state is not None
         return outcome.state

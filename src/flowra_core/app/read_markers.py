@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import NamedTuple
 
 from flowra_core.app import policy
@@ -82,9 +83,17 @@ class ReadMarkerService:
             unread_count=counts.unread,
         )
 
-    async def move_to_own(self, user_id: str, message: Message) -> None:
-        """The author has read what they just posted (and everything before it)."""
-        await self._markers.advance(_marker_at(message, user_id))
+    async def read_up_to(
+        self, user_id: str, chat_id: str, message_id: str, created_at: datetime
+    ) -> None:
+        """The user has read the message (and everything before it): never backwards."""
+        marker = ReadMarker(
+            chat_id=chat_id,
+            user_id=user_id,
+            last_read_message_id=message_id,
+            last_read_at=created_at,
+        )
+        await self._markers.advance(marker)
 
     async def unread_summary(self, user_id: str, chats: Sequence[Chat]) -> dict[str, ChatUnread]:
         """Per chat: unread and mention counts after the user's marker (0 where the user is

@@ -22,7 +22,7 @@ from flowra_core.app.write_path import AggregateKind, Projector
 from flowra_core.domain.errors import FlowraError
 from flowra_core.domain.events import AggregateType
 from flowra_core.ports.clock import Clock
-from flowra_core.ports.event_store import Commit, EventStore
+from flowra_core.ports.event_store import Commit, Journal
 from flowra_core.ports.files import BlobStorage, FileStore
 from flowra_core.ports.repair import RepairItem, RepairQueue, RepairStatus
 
@@ -71,7 +71,7 @@ class RepairService:
         self,
         *,
         queue: RepairQueue,
-        events: EventStore,
+        events: Journal,
         projector: Projector,
         kind_for: KindFor,
         clock: Clock,
@@ -129,9 +129,6 @@ class RepairService:
             await kind.store.save(state)
         for commit in commits:
             await self._projector.project(commit)
-        confirmed_at = self._clock.now()
-        for commit in commits:
-            await self._events.mark_projected(commit.commit_id, confirmed_at)
         return len(commits)
 
     async def delete_unattached_uploads(self) -> int:

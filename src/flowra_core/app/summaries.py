@@ -3,7 +3,9 @@ the chat's newest message when that is the same actor's summary updated under 2 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from flowra_core.app.message_reads import message_kind
 from flowra_core.app.summary_phrases import (
@@ -27,6 +29,9 @@ from flowra_core.ports.files import FileStore
 from flowra_core.ports.messages import MessageStore, SummaryDraft, SummaryDraftStore, SummaryPhrase
 from flowra_core.ports.users import UserStore
 
+# Summary message ids derive from their commit, so a re-run finds the summary it posted.
+_SUMMARY_IDS = uuid.UUID("5d3c1f0e-7a44-4d0b-9a57-3f3c1c9b2e10")
+
 
 class _SummaryChangedError(Exception):
     """The summary to extend changed between reading it and committing the extension."""
@@ -48,10 +53,18 @@ class ChangeSummaries:
         self._files = files
 
     async def record(
-        self, chat_after: Chat, actor_id: str, events: Sequence[EventEnvelope]
+        self,
+        chat_after: Chat,
+        actor_id: str,
+        events: Sequence[EventEnvelope],
+        *,
+        commit_id: str,
+        at: datetime,
     ) -> None:
-        """Summarise the chat events one REST request of `actor_id` committed. Not for tags,
-        chat creation, chat deletion or removals caused by leaving the workspace."""
+        """Summarise the chat events one REST request of `actor_id` committed (commit
+        `commit_id` at `at`). Not for tags, chat creation, chat deletion or removals caused by
+        leaving the workspace. Safe to run again for the same commit: a new summary takes an id
+        derived from the commit, and merging the same phrases again changes nothing."""
         phrases = await self._phrases(chat_after, [envelope.event for envelope in events])
         if not phrases:
             return
@@ -59,10 +72,10 @@ class ChangeSummaries:
         actor_name = actor.display_name if actor is not None else actor_id
         newest = await self._messages.newest_top_level(chat_after.id)
         if newest is not None and await self._extend(
-            chat_after, newest, actor_id, actor_name, phrases
+            chat_after, newest, actor_id, actor_name, phrases, at
         ):
             return
-        await self._create(chat_after, actor_id, actor_name, phrases)
+        await self._create(chat_after, actor_id, actor_name, phrases, commit_id, at)
 
     async def _phrases(self, chat: Chat, events: Sequence[DomainEvent]) -> list[SummaryPhrase]:
         users = await self._users.get_many(users_involved(events))
@@ -81,9 +94,9 @@ class ChangeSummaries:
         actor_id: str,
         actor_name: str,
         phrases: Sequence[SummaryPhrase],
+        now: datetime,
     ) -> bool:
         """Merge into the newest message if it is a summary we may extend; False otherwise."""
-        now = self._write.clock.now()
         if not can_extend_summary(newest, actor_id=actor_id, now=now):
             return False
         draft = await self._drafts.get(newest.id)
@@ -112,18 +125,28 @@ class ChangeSummaries:
         return True
 
     async def _create(
-        self, chat: Chat, actor_id: str, actor_name: str, phrases: Sequence[SummaryPhrase]
+        self,
+        chat: Chat,
+        actor_id: str,
+        actor_name: str,
+        phrases: Sequence[SummaryPhrase],
+        commit_id: str,
+        now: datetime,
     ) -> None:
-        message_id = self._write.ids.new_id()
+        message_id = str(uuid.uuid5(_SUMMARY_IDS, commit_id))
         content = summary_text(actor_name, phrases)
-        now = self._write.clock.now()
         await self._write.execute(
             message_kind(self._messages, chat.workspace_id),
             message_id,
-            lambda _state: create_system_summary(
-                message_id, chat_id=chat.id, actor_id=actor_id, content=content, now=now
+            lambda state: (
+                []
+                if state is not None  # posted by an earlier run of this reaction
+                else create_system_summary(
+                    message_id, chat_id=chat.id, actor_id=actor_id, content=content, now=now
+                )
             ),
             actor_id=actor_id,
+            new=True,
         )
         await self._drafts.save(
             SummaryDraft(message_id=message_id, content=content, phrases=tuple(phrases))

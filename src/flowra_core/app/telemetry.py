@@ -34,6 +34,10 @@ class CoreTelemetry(Protocol):
         """A tag of a message ran; `tag` is a grammar name or UNKNOWN_TAG."""
         ...
 
+    def reaction_failed(self, reaction: str) -> None:
+        """A reaction to a commit failed; it will be retried (reactions.py)."""
+        ...
+
 
 class NoTelemetry:
     """The default: nobody is watching."""
@@ -45,4 +49,7 @@ class NoTelemetry:
         pass
 
     def tag_executed(self, tag: str, outcome: TagOutcome) -> None:
+        pass
+
+    def reaction_failed(self, reaction: str) -> None:
         pass

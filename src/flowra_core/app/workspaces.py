@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,7 +40,6 @@ from flowra_core.ports.users import UserStore
 from flowra_core.ports.workspaces import InviteTokenStore, WorkspaceStore
 
 # Called after a member left or was removed: takes them out of every chat (domain.md §2).
-MemberDeparted = Callable[[str, str, str], Awaitable[None]]
 
 SYSTEM_ADMIN_ROLE = "system_admin"
 
@@ -86,10 +85,6 @@ def workspace_kind(store: WorkspaceStore) -> AggregateKind[Workspace]:
     )
 
 
-async def _no_chats(workspace_id: str, user_id: str, actor_id: str) -> None:
-    """Default departure hook when no chat service is wired (workspace-only tests)."""
-
-
 class WorkspaceService:
     def __init__(
         self,
@@ -107,16 +102,12 @@ class WorkspaceService:
         self._tokens = tokens
         self._presence = presence
         self._kind = workspace_kind(workspaces)
-        self._member_departed: MemberDeparted = _no_chats
-
-    def on_member_departed(self, hook: MemberDeparted) -> None:
-        self._member_departed = hook
 
     # -- reading ---------------------------------------------------------------------------
 
     async def visible(self, actor: Actor, workspace_id: str) -> Workspace:
         """The workspace if the actor may see it, else 404 WORKSPACE_NOT_FOUND."""
-        workspace = await self._write.load(self._kind, workspace_id)
+        workspace = await self._write.current(self._kind, workspace_id)
         return policy.visible_workspace(workspace, actor, workspace_id)
 
     @staticmethod
@@ -171,6 +162,7 @@ class WorkspaceService:
                 now=now,
             ),
             actor_id=actor.user_id,
+            new=True,
         )
         assert outcome.state is not None
         return self.view(outcome.state, actor)
@@ -305,9 +297,9 @@ class WorkspaceService:
             policy.require_workspace_admin(ws, actor, "remove members from this workspace")
             return remove_member(ws, user_id=user_id, removed_by=actor.user_id)
 
-        outcome = await self._run(actor, workspace_id, decide)
-        if outcome.changed:
-            await self._member_departed(workspace_id, user_id, actor.user_id)
+        # The departed member leaves the workspace's chats by the `workspace.member_departure`
+        # reaction to this commit (reaction_table.py).
+        await self._run(actor, workspace_id, decide)
 
     async def leave(self, actor: Actor, workspace_id: str) -> None:
         def decide(ws: Workspace) -> list[DomainEvent]:
@@ -315,9 +307,7 @@ class WorkspaceService:
                 raise DomainError(ErrorCode.FORBIDDEN, "You are not a member of this workspace")
             return leave_workspace(ws, user_id=actor.user_id)
 
-        outcome = await self._run(actor, workspace_id, decide)
-        if outcome.changed:
-            await self._member_departed(workspace_id, actor.user_id, actor.user_id)
+        await self._run(actor, workspace_id, decide)
 
     async def transfer_ownership(
         self, actor: Actor, workspace_id: str, *, user_id: str

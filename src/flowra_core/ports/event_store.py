@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -29,6 +28,9 @@ class Commit(msgspec.Struct, frozen=True, kw_only=True):
     actor_id: str | None
     recorded_at: datetime
     events: tuple[EventEnvelope, ...]
+    # A change made through the REST API that earns a change summary (tags.md §6); a
+    # reaction posts it.
+    summarize: bool = False
 
     @property
     def last_version(self) -> int:
@@ -46,28 +48,9 @@ class JournalPosition(msgspec.Struct, frozen=True, kw_only=True):
     recorded_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class PendingPublication:
-    """A commit the relay must (re)publish, with the failed attempts so far."""
+class Journal(Protocol):
+    """The append-only journal: the source of truth (design §2.1)."""
 
-    commit: Commit
-    attempts: int
-
-
-@dataclass(frozen=True, slots=True)
-class JournalBacklog:
-    """What is waiting for the relay and the catch-up (health and metrics)."""
-
-    unpublished: int
-    oldest_unpublished_at: datetime | None
-    stuck: int
-    unprojected: int
-    oldest_unprojected_at: datetime | None
-    undispatched: int
-    oldest_undispatched_at: datetime | None
-
-
-class EventStore(Protocol):
     async def append(self, commit: Commit) -> None:
         """Store the commit atomically; ConcurrencyConflict if base_version is taken."""
         ...
@@ -96,43 +79,13 @@ class EventStore(Protocol):
         Served by the unique (aggregate_id, base_version) index, scanned downwards."""
         ...
 
-    async def due_for_publication(
-        self, *, recorded_before: datetime, now: datetime, limit: int
-    ) -> Sequence[PendingPublication]:
-        """Commits not yet published, recorded before the cut-off and not backing off
-        (`next_attempt_at` null or ≤ now), in (recorded_at, commit) order: the relay's list."""
+    async def get_commit(self, commit_id: str) -> Commit | None:
+        """The commit with that id (by `_id`); None when it was never stored."""
         ...
 
-    async def record_publish_failure(
-        self, commit_id: str, *, attempts: int, next_attempt_at: datetime, error: str
-    ) -> None: ...
 
-    async def backlog(self, *, stuck_after_attempts: int) -> JournalBacklog: ...
-
-    async def mark_published(self, commit_id: str, at: datetime) -> None: ...
-
-    async def stuck(self, *, stuck_after_attempts: int, limit: int) -> Sequence[PendingPublication]:
-        """Unpublished commits that failed at least `stuck_after_attempts` times, back-off or
-        not, in journal order: the relay's parked commits, for operators to see and replay."""
-        ...
-
-    async def unprojected(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
-        """Commits whose projections were not confirmed: the catch-up job's work list."""
-        ...
-
-    async def mark_projected(self, commit_id: str, at: datetime) -> None: ...
-
-    async def undispatched(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
-        """Commits the dispatch consumer has not confirmed: the dispatch sweep's work list."""
-        ...
-
-    async def mark_dispatched(self, commit_id: str, at: datetime) -> None: ...
-
-    async def mark_dispatched_through(self, aggregate_id: str, version: int, at: datetime) -> None:
-        """Mark dispatched the aggregate's commit whose LAST event has `version`; nothing when
-        the version is inside a commit (its later events are still on their way) or unknown.
-        Served by the unique (aggregate_id, base_version) index."""
-        ...
+class ChatResume(Protocol):
+    """Where an event sits and what followed it in a chat (websocket.md §5 resume)."""
 
     async def locate_event(self, event_id: str) -> JournalPosition | None:
         """Where the event is recorded; None for an unknown id. Served by the (events.event_id)
@@ -147,3 +100,7 @@ class EventStore(Protocol):
         order (the one `unpublished` uses), a commit's events by version. Served by the
         (chat_id, recorded_at) index from the position's recorded_at on (WebSocket resume)."""
         ...
+
+
+class EventStore(Journal, ChatResume, Protocol):
+    """Both sides, as one adapter provides them."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.core import CorePorts, FlowraCore
+from flowra_core.app.core import CorePorts, FlowraCore, standard_reactions
 from flowra_core.domain.user import UserSource
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
 from flowra_core.ports.identity import IdentityClaims
@@ -17,6 +17,7 @@ from flowra_core.testing.files import InMemoryBlobStorage, InMemoryFileStore
 from flowra_core.testing.messages import InMemoryMessageStore, InMemorySummaryDraftStore
 from flowra_core.testing.notifications import InMemoryNotificationStore
 from flowra_core.testing.presence import InMemoryPresence
+from flowra_core.testing.reaction_work import InMemoryReactionWork
 from flowra_core.testing.read_markers import InMemoryReadMarkerStore
 from flowra_core.testing.repair import InMemoryRepairQueue
 from flowra_core.testing.search import InMemorySearchIndex
@@ -41,6 +42,7 @@ class InMemoryAdapters:
     files: InMemoryFileStore
     blobs: InMemoryBlobStorage
     repair_queue: InMemoryRepairQueue
+    reaction_work: InMemoryReactionWork
 
 
 def in_memory_ports(
@@ -62,6 +64,7 @@ def in_memory_ports(
         files=InMemoryFileStore(),
         blobs=InMemoryBlobStorage(),
         repair_queue=InMemoryRepairQueue(),
+        reaction_work=InMemoryReactionWork(),
     )
     ports = CorePorts(
         event_store=adapters.event_store,
@@ -82,6 +85,7 @@ def in_memory_ports(
         files=adapters.files,
         blobs=adapters.blobs,
         repair_queue=adapters.repair_queue,
+        reaction_work=adapters.reaction_work,
     )
     return ports, adapters
 
@@ -114,6 +118,6 @@ class TestCore:
 async def build_test_core(*, seed: int = 0) -> TestCore:
     clock = FixedClock()
     ports, adapters = in_memory_ports(clock=clock, ids=SeededIds(seed), tokens=SeededTokens(seed))
-    core = FlowraCore(ports)
+    core = FlowraCore(ports, reactions=standard_reactions)
     await core.users.ensure_bot()
     return TestCore(core=core, adapters=adapters, clock=clock)

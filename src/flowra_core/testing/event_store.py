@@ -7,19 +7,14 @@ the list of their last versions, so the lookups the Mongo adapter serves from it
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flowra_core.domain.errors import ConcurrencyConflict
 from flowra_core.domain.events import AggregateType, EventEnvelope
-from flowra_core.ports.event_store import (
-    Commit,
-    JournalBacklog,
-    JournalPosition,
-    PendingPublication,
-)
+from flowra_core.ports.event_store import Commit, JournalPosition
 
 # The aggregates whose events a chat's journal replays (websocket.md §5 "Resume").
 _CHAT_JOURNAL = frozenset({AggregateType.CHAT, AggregateType.MESSAGE})
@@ -29,12 +24,6 @@ _CHAT_JOURNAL = frozenset({AggregateType.CHAT, AggregateType.MESSAGE})
 class _StoredCommit:
     commit: Commit
     sequence: int
-    published_at: datetime | None = None
-    projected_at: datetime | None = None
-    dispatched_at: datetime | None = None
-    publish_attempts: int = 0
-    next_attempt_at: datetime | None = None
-    last_error: str | None = None
 
 
 @dataclass
@@ -102,92 +91,9 @@ class InMemoryEventStore:
                     return found
         return found
 
-    async def due_for_publication(
-        self, *, recorded_before: datetime, now: datetime, limit: int
-    ) -> Sequence[PendingPublication]:
-        pending = [
-            s
-            for s in self._commits
-            if s.published_at is None
-            and s.commit.recorded_at < recorded_before
-            and (s.next_attempt_at is None or s.next_attempt_at <= now)
-        ]
-        return [
-            PendingPublication(s.commit, s.publish_attempts)
-            for s in sorted(pending, key=self._order)[:limit]
-        ]
-
-    async def record_publish_failure(
-        self, commit_id: str, *, attempts: int, next_attempt_at: datetime, error: str
-    ) -> None:
-        stored = self._by_id[commit_id]
-        stored.publish_attempts = attempts
-        stored.next_attempt_at = next_attempt_at
-        stored.last_error = error
-
-    async def backlog(self, *, stuck_after_attempts: int) -> JournalBacklog:
-        unpublished = [s for s in self._commits if s.published_at is None]
-        unprojected = [s for s in self._commits if s.projected_at is None]
-        undispatched = [s for s in self._commits if s.dispatched_at is None]
-        return JournalBacklog(
-            unpublished=sum(len(s.commit.events) for s in unpublished),
-            oldest_unpublished_at=min((s.commit.recorded_at for s in unpublished), default=None),
-            stuck=sum(
-                len(s.commit.events)
-                for s in unpublished
-                if s.publish_attempts >= stuck_after_attempts
-            ),
-            unprojected=sum(len(s.commit.events) for s in unprojected),
-            oldest_unprojected_at=min((s.commit.recorded_at for s in unprojected), default=None),
-            undispatched=sum(len(s.commit.events) for s in undispatched),
-            oldest_undispatched_at=min((s.commit.recorded_at for s in undispatched), default=None),
-        )
-
-    async def mark_published(self, commit_id: str, at: datetime) -> None:
-        self._by_id[commit_id].published_at = at
-
-    async def stuck(self, *, stuck_after_attempts: int, limit: int) -> Sequence[PendingPublication]:
-        parked = [
-            s
-            for s in self._commits
-            if s.published_at is None and s.publish_attempts >= stuck_after_attempts
-        ]
-        return [
-            PendingPublication(s.commit, s.publish_attempts)
-            for s in sorted(parked, key=self._order)[:limit]
-        ]
-
-    async def unprojected(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
-        pending = [
-            s
-            for s in self._commits
-            if s.projected_at is None and s.commit.recorded_at < recorded_before
-        ]
-        return [s.commit for s in sorted(pending, key=self._order)[:limit]]
-
-    async def mark_projected(self, commit_id: str, at: datetime) -> None:
-        self._by_id[commit_id].projected_at = at
-
-    async def undispatched(self, *, recorded_before: datetime, limit: int) -> Sequence[Commit]:
-        pending = [
-            s
-            for s in self._commits
-            if s.dispatched_at is None and s.commit.recorded_at < recorded_before
-        ]
-        return [s.commit for s in sorted(pending, key=self._order)[:limit]]
-
-    async def mark_dispatched(self, commit_id: str, at: datetime) -> None:
-        stored = self._by_id[commit_id]
-        if stored.dispatched_at is None:
-            stored.dispatched_at = at
-
-    async def mark_dispatched_through(self, aggregate_id: str, version: int, at: datetime) -> None:
-        stream = self._streams.get(aggregate_id, [])
-        index = bisect_left(self._stream_ends.get(aggregate_id, []), version)
-        while index < len(stream) and stream[index].commit.last_version == version:
-            if stream[index].dispatched_at is None:
-                stream[index].dispatched_at = at
-            index += 1
+    async def get_commit(self, commit_id: str) -> Commit | None:
+        stored = self._by_id.get(commit_id)
+        return None if stored is None else stored.commit
 
     async def locate_event(self, event_id: str) -> JournalPosition | None:
         found = self._by_event.get(event_id)

@@ -14,7 +14,7 @@ from litestar.datastructures import State
 from loguru import logger
 
 from flowra_entrypoints.cli import EXIT_RUNTIME_FAILURE, start_process
-from flowra_entrypoints.container import api_dispatches, build_container
+from flowra_entrypoints.container import build_container
 from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.migrator.startup import require_current_schema
 from flowra_entrypoints.settings import Settings
@@ -72,7 +72,7 @@ async def _remind_ephemeral() -> None:
 
 
 def serve(settings: Settings, explicit_keys: frozenset[str] = frozenset()) -> None:
-    container = build_container(settings, explicit_keys, dispatches=api_dispatches(settings))
+    container = build_container(settings, explicit_keys)
     app = create_app(container)
     config = uvicorn.Config(
         app,

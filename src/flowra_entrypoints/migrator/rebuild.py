@@ -5,8 +5,7 @@ the previous commit, plus the commit's events) and runs the core's projectors.
 
 Replaying commit by commit, not jumping to each aggregate's latest state, lets every
 projector see what it saw when the commit was first applied, so a rebuild reproduces the read
-models document for document; running it again changes nothing. Commits whose projections
-were never confirmed are marked projected. Writers must be stopped meanwhile.
+models document for document; running it again changes nothing. Writers must be stopped meanwhile.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from flowra_adapters.mongo.rebuild import (
 )
 from flowra_adapters.system import RandomTokens, SystemClock, Uuid4Ids
 from flowra_core.app.core import FlowraCore
+from flowra_core.app.reactions import ReactionTable
 from flowra_core.app.write_path import AggregateKind
 from flowra_core.ports.event_store import Commit
 from flowra_core.testing.event_bus import InMemoryEventBus
@@ -60,7 +60,9 @@ def projection_core(database: MongoDatabase) -> FlowraCore:
             bus=InMemoryEventBus(),
             presence=InMemoryPresence(),
             blobs=InMemoryBlobStorage(),
-        )
+        ),
+        # It replays the journal into the read models and commits nothing: no reactions.
+        reactions=lambda _core: ReactionTable([]),
     )
 
 
@@ -79,8 +81,6 @@ class ProjectionRebuild:
         replayed = 0
         async for item in commits_in_journal_order(self._db, scope):
             await self.replay(item.commit)
-            if not item.projected:
-                await self._journal.mark_projected(item.commit.commit_id, self._clock.now())
             replayed += 1
             progress(replayed, total)
         return RebuildReport(scope.label, replayed, deleted, time.perf_counter() - started)

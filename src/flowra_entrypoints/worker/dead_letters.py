@@ -1,8 +1,8 @@
 """`flowra-worker dead-letters [--replay]`: what the background delivery parked, and its replay.
 
 Three kinds of parked work, all kept until they succeed (nothing is dropped):
-- stuck commits: the relay failed to publish them 10+ times; it keeps retrying with a back-off
-  of up to 5 minutes, and `--replay` publishes them now;
+- parked reactions: commits whose reactions (reactions.py) failed 10 times; `--replay` makes
+  them due again and runs them now, in this process;
 - bus dead letters: events a durable consumer (notification dispatch) failed on at every
   allowed delivery; `--replay` hands each to this process's handler for its group and removes
   it on success;
@@ -21,11 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.relay import STUCK_AFTER_ATTEMPTS
+from flowra_core.app.reactions import PARK_AFTER_ATTEMPTS
 from flowra_core.domain.datetimes import format_timestamp
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.dead_letters import DeadLetter, DeadLetters
-from flowra_core.ports.event_store import PendingPublication
+from flowra_core.ports.reaction_work import ReactionTask
 from flowra_core.ports.repair import RepairItem
 from flowra_entrypoints.cli import EXIT_RUNTIME_FAILURE
 from flowra_entrypoints.container import build_container, resolved
@@ -42,7 +42,7 @@ def _say(line: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Parked:
-    commits: Sequence[PendingPublication]
+    commits: Sequence[ReactionTask]
     letters: Sequence[DeadLetter]
     repairs: Sequence[RepairItem]
 
@@ -52,22 +52,19 @@ class Parked:
 
 
 async def _parked(core: FlowraCore, bus: DeadLetters, limit: int) -> Parked:
-    commits = await core.ports.event_store.stuck(
-        stuck_after_attempts=STUCK_AFTER_ATTEMPTS, limit=limit
-    )
+    commits = await core.ports.reaction_work.parked(limit=limit)
     repairs = await core.ports.repair_queue.failed_items(limit=limit)
     return Parked(commits, await bus.dead_letters(limit=limit), repairs)
 
 
 def _print(parked: Parked) -> None:
-    heading = f"stuck commits (unpublished after {STUCK_AFTER_ATTEMPTS}+ attempts)"
+    heading = f"parked reactions (failed {PARK_AFTER_ATTEMPTS} times)"
     _say(f"{heading}: {len(parked.commits)}")
-    for item in parked.commits:
-        commit = item.commit
-        types = ",".join(envelope.type for envelope in commit.events)
+    for task in parked.commits:
         _say(
-            f"  {commit.commit_id}  {commit.aggregate_type.value} {commit.aggregate_id}  "
-            f"recorded {format_timestamp(commit.recorded_at)}  attempts {item.attempts}  {types}"
+            f"  {task.commit_id}  aggregate {task.aggregate_id}  "
+            f"recorded {format_timestamp(task.created_at)}  attempts {task.attempts}  "
+            f"owes {','.join(task.remaining)}  last error: {task.last_error}"
         )
     _say(f"bus dead letters: {len(parked.letters)}")
     for letter in parked.letters:
@@ -85,17 +82,12 @@ def _print(parked: Parked) -> None:
 
 
 async def _replay(core: FlowraCore, bus: DeadLetters, limit: int) -> None:
-    relay = core.relay(batch_size=limit)
-    published = 0
-    while True:
-        report = await relay.replay_stuck()
-        published += report.published
-        if report.failed:
-            _say(f"stuck commits: {published} published; the bus refused the next one")
-            break
-        if not report.published:
-            _say(f"stuck commits: {published} published")
-            break
+    unparked = await core.reactions.replay_parked()
+    report = await core.reactions.sweep(limit=max(limit, unparked))
+    _say(
+        f"parked reactions: {unparked} replayed, {report.finished} finished, "
+        f"{report.failed + report.parked} failed again"
+    )
     replay = await bus.replay_dead_letters()
     _say(f"bus dead letters: {len(replay.replayed)} replayed, {len(replay.failed)} kept")
     for failure in replay.failed:

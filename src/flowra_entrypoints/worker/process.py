@@ -26,7 +26,7 @@ from flowra_entrypoints.health import HealthRegistry
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
-from flowra_entrypoints.worker.jobs import DISPATCH, build_jobs
+from flowra_entrypoints.worker.jobs import build_jobs, job_names
 from flowra_entrypoints.worker.runner import JobRunner
 
 
@@ -90,11 +90,7 @@ class WorkerProcess:
             self._server.should_exit = True
 
     async def run(self) -> None:
-        container = build_container(
-            self._settings,
-            explicit_keys=self._explicit_keys,
-            dispatches=DISPATCH in self._job_names,
-        )
+        container = build_container(self._settings, explicit_keys=self._explicit_keys)
         try:
             await self._run(container)
         finally:
@@ -124,7 +120,7 @@ class WorkerProcess:
         jobs = [
             job
             for job in build_jobs(core, self._settings, metrics, http_client, container.event_bus())
-            if job.name in self._job_names
+            if job.name in job_names(self._job_names)
         ]
         self._runner = JobRunner(jobs, locks, self._owner)
         tasks = [asyncio.create_task(self._runner.run(), name="jobs")]

@@ -26,6 +26,7 @@ from flowra_adapters.mongo.files import MongoFileStore
 from flowra_adapters.mongo.messages import MongoMessageStore, MongoSummaryDraftStore
 from flowra_adapters.mongo.migrations import m0001_collections, m0003_read_models
 from flowra_adapters.mongo.notifications import MongoNotificationStore
+from flowra_adapters.mongo.reaction_work import MongoReactionWork
 from flowra_adapters.mongo.read_markers import MongoReadMarkerStore
 from flowra_adapters.mongo.search import MongoSearchIndex
 from flowra_core.domain.errors import ServiceUnavailable
@@ -35,6 +36,7 @@ from flowra_core.ports.files import FileStore
 from flowra_core.ports.locks import LeaseLocks
 from flowra_core.ports.messages import MessageStore, SummaryDraftStore
 from flowra_core.ports.notifications import NotificationStore
+from flowra_core.ports.reaction_work import ReactionWork
 from flowra_core.ports.read_markers import ReadMarkerStore
 from flowra_core.ports.search import SearchIndex
 from flowra_core.ports.users import UserStore
@@ -46,6 +48,7 @@ from flowra_core.testing.files import InMemoryFileStore
 from flowra_core.testing.locks import InMemoryLeaseLocks
 from flowra_core.testing.messages import InMemoryMessageStore, InMemorySummaryDraftStore
 from flowra_core.testing.notifications import InMemoryNotificationStore
+from flowra_core.testing.reaction_work import InMemoryReactionWork
 from flowra_core.testing.read_markers import InMemoryReadMarkerStore
 from flowra_core.testing.search import InMemorySearchIndex
 from flowra_core.testing.users import InMemoryUserStore
@@ -73,6 +76,7 @@ class Ports:
     notifications: NotificationStore
     search: SearchIndex
     files: FileStore
+    reaction_work: ReactionWork
 
 
 def memory_ports() -> Ports:
@@ -92,6 +96,7 @@ def memory_ports() -> Ports:
         notifications=InMemoryNotificationStore(),
         search=InMemorySearchIndex(),
         files=InMemoryFileStore(),
+        reaction_work=InMemoryReactionWork(),
     )
 
 
@@ -112,6 +117,7 @@ def mongo_ports(database: MongoDatabase) -> Ports:
         notifications=MongoNotificationStore(database),
         search=MongoSearchIndex(database),
         files=MongoFileStore(database),
+        reaction_work=MongoReactionWork(database),
     )
 
 

@@ -72,7 +72,6 @@ def with_runner(tc: TestCore, runner: TagLinesRunner) -> MessageService:
         tc.adapters.messages,
         tc.adapters.users,
         core.files,
-        core.read_markers,
         runner,
     )
 

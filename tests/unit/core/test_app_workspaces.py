@@ -3,6 +3,7 @@ and the workspace rows of §3 Authorization)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ import pytest
 
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import FlowraCore
+from flowra_core.app.reactions import ReactionTable
 from flowra_core.app.users import user_kind
 from flowra_core.app.workspaces import MemberView, WorkspaceView
 from flowra_core.domain.errors import DomainError, ErrorCode, FlowraError, ValidationFailed
@@ -24,6 +26,7 @@ from flowra_core.domain.workspace import (
     Workspace,
     WorkspaceUpdated,
 )
+from flowra_core.ports.event_store import Commit
 from flowra_core.testing.builder import TestCore
 
 F = ErrorCode.FORBIDDEN
@@ -643,13 +646,24 @@ Departures = list[tuple[str, str, str]]
 
 @pytest.fixture
 def departures(core: FlowraCore) -> Departures:
-    """Records the chat cascade the workspace service triggers when someone departs."""
+    """Records the chat cascade the departure reaction runs when someone departs (instead of
+    running it)."""
     seen: Departures = []
 
-    async def record(workspace_id: str, user_id: str, actor_id: str) -> None:
-        seen.append((workspace_id, user_id, actor_id))
+    async def record(commit: Commit) -> None:
+        for envelope in commit.events:
+            if isinstance(envelope.event, MemberRemoved):
+                seen.append((commit.aggregate_id, envelope.event.user_id, envelope.actor_id or ""))
 
-    core.workspaces.on_member_departed(record)
+    table = core.reactions.table
+    core.reactions.table = ReactionTable(
+        [
+            dataclasses.replace(reaction, handle=record)
+            if reaction.name == "workspace.member_departure"
+            else reaction
+            for reaction in table
+        ]
+    )
     return seen
 
 

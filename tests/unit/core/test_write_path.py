@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 import pytest
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.projections import CompositeProjector
+from flowra_core.app.reaction_table import EVERY_AGGREGATE
+from flowra_core.app.reactions import Reaction, ReactionRunner, ReactionTable
 from flowra_core.app.telemetry import TagOutcome
 from flowra_core.app.users import UserService
 from flowra_core.app.workspaces import WorkspaceService
-from flowra_core.app.write_path import RETRY_DELAYS, WritePath
+from flowra_core.app.write_path import RETRY_DELAYS, STATE_REACTION, WritePath
 from flowra_core.domain.errors import ConcurrencyConflict, DomainError, ErrorCode
 from flowra_core.domain.events import AggregateType, EventEnvelope
 from flowra_core.domain.user import UserSource
@@ -33,10 +34,9 @@ from flowra_core.domain.workspace import (
 from flowra_core.ports.event_store import Commit
 from flowra_core.ports.identity import IdentityClaims
 from flowra_core.testing.clock import FixedClock, SeededIds, SeededTokens
-from flowra_core.testing.event_bus import InMemoryEventBus
 from flowra_core.testing.event_store import InMemoryEventStore
 from flowra_core.testing.presence import InMemoryPresence
-from flowra_core.testing.repair import InMemoryRepairQueue
+from flowra_core.testing.reaction_work import InMemoryReactionWork
 from flowra_core.testing.users import InMemoryUserStore
 from flowra_core.testing.workspaces import InMemoryInviteTokenStore, InMemoryWorkspaceStore
 
@@ -46,8 +46,9 @@ BeforeAppend = Callable[[Commit], Awaitable[None]]
 
 @dataclass
 class InterleavingEventStore(InMemoryEventStore):
-    """The in-memory journal with a yield point in every stream read, a count of refused
-    appends, and an optional hook that runs just before an append (to stage a rival write)."""
+    """The in-memory journal with a yield point in every stream read and append, a count of
+    refused appends, and an optional hook that runs just before an append (to stage a rival
+    write)."""
 
     conflicts: int = 0
     before_append: BeforeAppend | None = None
@@ -64,6 +65,8 @@ class InterleavingEventStore(InMemoryEventStore):
         return events
 
     async def append(self, commit: Commit) -> None:
+        # The insert's round trip: rivals that read the same state decide meanwhile.
+        await asyncio.sleep(0)
         if self.before_append is not None and not self._in_hook:
             self._in_hook = True
             try:
@@ -92,6 +95,9 @@ class RecordingTelemetry:
 
     def tag_executed(self, tag: str, outcome: TagOutcome) -> None:
         raise AssertionError("the write path runs no tags")
+
+    def reaction_failed(self, reaction: str) -> None:
+        raise AssertionError("no reaction is registered here")
 
 
 @dataclass
@@ -125,6 +131,16 @@ class Harness:
         return [e for e in self.journal.all_events() if e.aggregate_id == aggregate_id]
 
 
+def _state_saved_inline() -> Reaction:
+    """The one reaction the write path needs here: the state save, which it runs inline with
+    the state in hand (the sweep's way of doing it is never reached in these tests)."""
+
+    async def unreachable(commit: Commit) -> None:
+        raise AssertionError("no sweep runs here")
+
+    return Reaction(STATE_REACTION, "state", EVERY_AGGREGATE, None, unreachable)
+
+
 @pytest.fixture
 def harness() -> Harness:
     journal = InterleavingEventStore()
@@ -135,13 +151,14 @@ def harness() -> Harness:
         delays.append(delay)
         await asyncio.sleep(0)  # back off without real time passing
 
+    clock = FixedClock()
     write = WritePath(
-        event_store=journal,
-        bus=InMemoryEventBus(),
-        clock=FixedClock(),
+        journal=journal,
+        clock=clock,
         ids=SeededIds(7),
-        projector=CompositeProjector([]),
-        repairs=InMemoryRepairQueue(),
+        reactions=ReactionRunner(
+            ReactionTable([_state_saved_inline()]), InMemoryReactionWork(), journal, clock
+        ),
         telemetry=telemetry,
         sleep=recorded_sleep,
     )

@@ -1,43 +1,26 @@
 """The background-delivery components of /health/details (operations.md §7): thresholds,
-stuck events, dead letters, failed repairs, and one backlog read per details request."""
+parked reactions, dead letters, failed repairs, and one work-list read per details request."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import msgspec
 import pytest
 
 from flowra_core.domain.errors import ServiceUnavailable
-from flowra_core.ports.event_store import JournalBacklog
+from flowra_core.ports.reaction_work import WorkBacklog
 from flowra_core.testing.clock import FixedClock
 from flowra_entrypoints.health import ComponentHealth, HealthCheck, HealthRegistry
 from flowra_entrypoints.health_backlog import backlog_status, delivery_checks
 
 
 def _backlog(
-    clock: FixedClock,
-    *,
-    unpublished: int = 0,
-    unpublished_age: float | None = None,
-    stuck: int = 0,
-    unprojected: int = 0,
-    undispatched: int = 0,
-    undispatched_age: float | None = None,
-) -> JournalBacklog:
-    def at(age: float | None) -> datetime | None:
-        return None if age is None else clock.now() - timedelta(seconds=age)
-
-    return JournalBacklog(
-        unpublished=unpublished,
-        oldest_unpublished_at=at(unpublished_age),
-        stuck=stuck,
-        unprojected=unprojected,
-        oldest_unprojected_at=None,
-        undispatched=undispatched,
-        oldest_undispatched_at=at(undispatched_age),
-    )
+    clock: FixedClock, *, pending: int = 0, pending_age: float | None = None, parked: int = 0
+) -> WorkBacklog:
+    oldest = None if pending_age is None else clock.now() - timedelta(seconds=pending_age)
+    return WorkBacklog(pending=pending, oldest_pending_at=oldest, parked=parked)
 
 
 class Sources:
@@ -51,7 +34,7 @@ class Sources:
         self.repairs: Mapping[str, int] = {"pending": 0, "failed": 0}
         self.database_down = False
 
-    async def read_backlog(self) -> JournalBacklog:
+    async def read_backlog(self) -> WorkBacklog:
         self.backlog_reads += 1
         if self.database_down:
             raise ServiceUnavailable("mongodb", "connection refused")
@@ -126,7 +109,7 @@ async def test_the_three_backlog_components_share_one_read(sources: Sources) -> 
 
 
 async def test_the_backlog_gives_count_and_oldest_age(sources: Sources) -> None:
-    sources.backlog = _backlog(sources.clock, unpublished=150, unpublished_age=12.0)
+    sources.backlog = _backlog(sources.clock, pending=150, pending_age=12.0)
 
     relay = (await _details(sources))["event_relay"]
 
@@ -139,19 +122,22 @@ async def test_the_backlog_gives_count_and_oldest_age(sources: Sources) -> None:
     }
 
 
-async def test_a_stuck_event_degrades_the_relay_even_with_a_small_backlog(
+async def test_parked_reactions_degrade_the_relay_even_with_a_small_backlog(
     sources: Sources,
 ) -> None:
-    sources.backlog = _backlog(sources.clock, unpublished=2, unpublished_age=5.0, stuck=2)
+    sources.backlog = _backlog(sources.clock, pending=2, pending_age=5.0, parked=2)
 
     relay = (await _details(sources))["event_relay"]
 
     assert relay["status"] == "degraded"
-    assert relay["message"] == "2 events failed to publish 10+ times"
+    assert relay["stuck"] == 2
+    assert relay["message"] == (
+        "2 commits' reactions failed 10 times and are parked (flowra-worker dead-letters --replay)"
+    )
 
 
 async def test_an_old_dispatch_backlog_is_unhealthy(sources: Sources) -> None:
-    sources.backlog = _backlog(sources.clock, undispatched=3, undispatched_age=301.0)
+    sources.backlog = _backlog(sources.clock, pending=3, pending_age=301.0)
 
     assert (await _details(sources))["dispatch"]["status"] == "unhealthy"
 

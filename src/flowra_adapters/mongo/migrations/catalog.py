@@ -7,7 +7,8 @@ from flowra_adapters.mongo.migrations import (
     m0002_flowra_bot,
     m0003_read_models,
     m0004_dispatched_markers,
-    m0005_governance,
+    m0005_reaction_work,
+    m0006_governance,
 )
 from flowra_adapters.mongo.migrations.model import Migration
 
@@ -16,5 +17,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0002_flowra_bot.MIGRATION,
     m0003_read_models.MIGRATION,
     m0004_dispatched_markers.MIGRATION,
-    m0005_governance.MIGRATION,
+    m0005_reaction_work.MIGRATION,
+    m0006_governance.MIGRATION,
 )

@@ -1,4 +1,4 @@
-"""0005: the collections of API tokens, bots and the audit log, with the indexes that serve
+"""0006: the collections of API tokens, bots and the audit log, with the indexes that serve
 every query their adapters make:
 
 - `api_tokens`: by `_id` per request; a user's tokens newest first (user_id, -created_at, -_id);
@@ -72,7 +72,7 @@ async def drop_governance_indexes(database: MongoDatabase, now: datetime) -> Non
 
 
 MIGRATION = Migration(
-    version="0005",
+    version="0006",
     name="api tokens, bots and the audit log",
     definition={
         "collections": {

@@ -1,0 +1,113 @@
+"""The reaction work list on the `reaction_work` collection: `_id` is the commit id, and the
+sweep's query is served by the (parked, due_at) index. Finishing deletes by `_id`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pymongo import ASCENDING
+
+from flowra_adapters.mongo.database import Document, MongoDatabase
+from flowra_adapters.mongo.names import REACTION_WORK
+from flowra_core.ports.reaction_work import ReactionTask, WorkBacklog
+
+# Counting is done here rather than by an aggregation FerretDB lacks ($min); the list is
+# small by design, and past this many items health reports "at least".
+_BACKLOG_READ_LIMIT = 10_000
+
+
+def _document(task: ReactionTask) -> Document:
+    return {
+        "_id": task.commit_id,
+        "aggregate_id": task.aggregate_id,
+        "remaining": list(task.remaining),
+        "attempts": task.attempts,
+        "due_at": task.due_at,
+        "created_at": task.created_at,
+        "parked": task.parked,
+        "last_error": task.last_error,
+    }
+
+
+def _task(document: Document) -> ReactionTask:
+    return ReactionTask(
+        commit_id=document["_id"],
+        aggregate_id=document["aggregate_id"],
+        remaining=tuple(document["remaining"]),
+        attempts=document["attempts"],
+        due_at=document["due_at"],
+        created_at=document["created_at"],
+        parked=document["parked"],
+        last_error=document.get("last_error"),
+    )
+
+
+class MongoReactionWork:
+    def __init__(self, database: MongoDatabase) -> None:
+        self._db = database
+        self._work = database.collection(REACTION_WORK)
+
+    async def begin(self, task: ReactionTask) -> None:
+        document = _document(task)
+        del document["_id"]
+        with self._db.operation(REACTION_WORK, "update"):
+            await self._work.update_one(
+                {"_id": task.commit_id}, {"$setOnInsert": document}, upsert=True
+            )
+
+    async def finish(self, commit_id: str) -> None:
+        with self._db.operation(REACTION_WORK, "delete"):
+            await self._work.delete_one({"_id": commit_id})
+
+    async def postpone(self, task: ReactionTask) -> None:
+        document = _document(task)
+        del document["_id"]
+        with self._db.operation(REACTION_WORK, "update"):
+            await self._work.update_one({"_id": task.commit_id}, {"$set": document})
+
+    async def due(self, *, now: datetime, limit: int) -> Sequence[ReactionTask]:
+        if limit <= 0:
+            return []
+        query = {"parked": False, "due_at": {"$lte": now}}
+        with self._db.operation(REACTION_WORK, "find"):
+            found = (
+                await self._work.find(query)
+                .sort([("parked", ASCENDING), ("due_at", ASCENDING)])
+                .limit(limit)
+                .to_list()
+            )
+        return [_task(document) for document in found]
+
+    async def parked(self, *, limit: int) -> Sequence[ReactionTask]:
+        if limit <= 0:
+            return []
+        with self._db.operation(REACTION_WORK, "find"):
+            found = (
+                await self._work.find({"parked": True})
+                .sort([("parked", ASCENDING), ("due_at", ASCENDING)])
+                .limit(limit)
+                .to_list()
+            )
+        return [_task(document) for document in found]
+
+    async def unpark(self, *, now: datetime) -> int:
+        with self._db.operation(REACTION_WORK, "update"):
+            result = await self._work.update_many(
+                {"parked": True}, {"$set": {"parked": False, "attempts": 0, "due_at": now}}
+            )
+        return result.modified_count
+
+    async def backlog(self) -> WorkBacklog:
+        with self._db.operation(REACTION_WORK, "find"):
+            found = (
+                await self._work.find({}, {"parked": 1, "created_at": 1})
+                .limit(_BACKLOG_READ_LIMIT)
+                .to_list()
+            )
+        pending = [d["created_at"] for d in found if not d["parked"]]
+        return WorkBacklog(
+            pending=len(pending),
+            oldest_pending_at=min(pending, default=None),
+            parked=len(found) - len(pending),
+        )
