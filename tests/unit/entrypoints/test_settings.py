@@ -866,6 +866,7 @@ def test_multibyte_jwt_secret_is_measured_in_bytes() -> None:
     [
         ("FLOWRA_REDIS_PASSWORD", "", "redis.password is empty"),
         ("FLOWRA_RATE_LIMIT_ENABLED", "false", "rate_limit.enabled is false"),
+        ("FLOWRA_AUDIT_ENABLED", "false", "audit.enabled is false"),
         ("FLOWRA_LOG_LEVEL", "debug", "log.level is debug"),
     ],
 )
