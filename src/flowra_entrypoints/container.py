@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import shutil
 import tempfile
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -26,8 +26,10 @@ from flowra_adapters.mongo.migrations import pending_migrations
 from flowra_adapters.mongo.tokens import mongo_governance_ports
 from flowra_adapters.redis.client import ping_redis
 from flowra_adapters.system import RandomTokens, SystemClock, Uuid4Ids
-from flowra_core.app.core import FlowraCore, standard_reactions
-from flowra_core.app.governance import Governance
+from flowra_adapters.webhooks.sender import HttpWebhookSender
+from flowra_core.app.core import FlowraCore
+from flowra_core.app.governance import Governance, GovernancePorts
+from flowra_core.app.webhooks import with_webhooks
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
 from flowra_core.ports.dead_letters import DeadLetters
@@ -37,6 +39,7 @@ from flowra_core.ports.live import PresenceRegistry
 from flowra_core.ports.presence import PresenceReader
 from flowra_core.ports.rate_limit import RateLimiter
 from flowra_core.ports.reaction_work import WorkBacklog
+from flowra_core.ports.webhooks import WebhookSender
 from flowra_core.testing.builder import in_memory_ports
 from flowra_core.testing.ephemeral import InMemoryEphemeralStore
 from flowra_core.testing.event_bus import InMemoryEventBus
@@ -213,13 +216,14 @@ def build_in_memory_core(
     bus: EventBus,
     presence: PresenceReader,
     metrics: Metrics,
+    governance_ports: GovernancePorts,
 ) -> FlowraCore:
     """The embedded profile: every store in process memory, the uploaded bytes on disk; the
     bus and presence follow `eventbus.type` like in the mongo profile."""
     ports, _adapters = in_memory_ports(clock=clock, ids=ids, tokens=tokens)
     return FlowraCore(
         replace(ports, blobs=blobs, bus=bus, presence=presence),
-        reactions=standard_reactions,
+        reactions=with_webhooks(governance_ports.webhooks),
         telemetry=MetricsTelemetry(metrics),
     )
 
@@ -233,6 +237,7 @@ def build_mongo_core(
     bus: EventBus,
     presence: PresenceReader,
     metrics: Metrics,
+    governance_ports: GovernancePorts,
 ) -> FlowraCore:
     """`storage.backend=mongo`: every store on MongoDB; the bus and presence in process
     memory or shared through Redis (`eventbus.type`)."""
@@ -245,17 +250,29 @@ def build_mongo_core(
         presence=presence,
         blobs=blobs,
     )
-    return FlowraCore(ports, reactions=standard_reactions, telemetry=MetricsTelemetry(metrics))
+    return FlowraCore(
+        ports,
+        reactions=with_webhooks(governance_ports.webhooks),
+        telemetry=MetricsTelemetry(metrics),
+    )
 
 
-def build_in_memory_governance(settings: Settings, core: FlowraCore) -> Governance:
-    return Governance(core, in_memory_governance_ports(), audit_enabled=settings.audit.enabled)
-
-
-def build_mongo_governance(
-    settings: Settings, database: MongoDatabase, core: FlowraCore
+def build_governance(
+    settings: Settings, core: FlowraCore, ports: GovernancePorts, sender: WebhookSender
 ) -> Governance:
-    return Governance(core, mongo_governance_ports(database), audit_enabled=settings.audit.enabled)
+    return Governance(core, ports, webhook_sender=sender, audit_enabled=settings.audit.enabled)
+
+
+async def webhook_sender_resource(settings: Settings) -> AsyncIterator[WebhookSender]:
+    """Its own HTTP client: no redirects, the webhook timeout; closed at shutdown."""
+    hooks = settings.webhooks
+    async with httpx.AsyncClient(timeout=hooks.timeout, follow_redirects=False) as client:
+        yield HttpWebhookSender(
+            client,
+            allow_http=not settings.is_production,
+            allow_private_targets=hooks.allow_private_targets,
+            allowed_hosts=hooks.allowed_hosts,
+        )
 
 
 def build_rate_limiter(settings: Settings, limiter: RateLimiter) -> RateLimiter | None:
@@ -312,6 +329,13 @@ class Container(containers.DeclarativeContainer):
     )
     # `core` and `locks` are plain objects with the memory backend, and awaitables with the
     # mongo one (see `resolved`).
+    # API tokens, bots, audit, webhooks: beside the core, on the same storage backend (the
+    # core's reaction table enqueues webhook deliveries into `governance_ports.webhooks`).
+    governance_ports = providers.Selector(
+        settings.provided.storage.backend,
+        memory=providers.Singleton(in_memory_governance_ports),
+        mongo=providers.Singleton(mongo_governance_ports, mongo_database),
+    )
     core = providers.Selector(
         settings.provided.storage.backend,
         memory=providers.Singleton(
@@ -323,6 +347,7 @@ class Container(containers.DeclarativeContainer):
             event_bus,
             presence,
             metrics,
+            governance_ports,
         ),
         mongo=providers.Singleton(
             build_mongo_core,
@@ -334,13 +359,12 @@ class Container(containers.DeclarativeContainer):
             event_bus,
             presence,
             metrics,
+            governance_ports,
         ),
     )
-    # API tokens, bots, audit: beside the core, on the same storage backend.
-    governance = providers.Selector(
-        settings.provided.storage.backend,
-        memory=providers.Singleton(build_in_memory_governance, settings, core),
-        mongo=providers.Singleton(build_mongo_governance, settings, mongo_database, core),
+    webhook_sender = providers.Resource(webhook_sender_resource, settings)
+    governance = providers.Singleton(
+        build_governance, settings, core, governance_ports, webhook_sender
     )
     identity = providers.Singleton(build_identity, settings, clock, tokens, ephemeral, http_client)
     rate_limiter = providers.Singleton(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
 
 class GovernanceMetrics:
@@ -15,4 +15,13 @@ class GovernanceMetrics:
         )
         self.audit_entries = Counter(
             "flowra_audit_entries_total", "Audit log entries written", ["action"], registry=registry
+        )
+        self.webhook_deliveries = Counter(
+            "flowra_webhook_deliveries_total",
+            "Webhook delivery attempts (delivered, failed: retried later, parked)",
+            ["outcome"],
+            registry=registry,
+        )
+        self.webhook_delivery_seconds = Histogram(
+            "flowra_webhook_delivery_seconds", "Webhook delivery attempt latency", registry=registry
         )

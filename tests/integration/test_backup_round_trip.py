@@ -50,6 +50,7 @@ class Side:
             "log:\n  level: warn\n  format: text\nwebsocket:\n  presence_grace: 0s\n"
             f"storage:\n  backend: mongo\nmongodb:\n  uri: {self.uri}\n"
             f"  database: {self.database}\nuploads:\n  dir: {self.uploads}\n"
+            "webhooks:\n  allowed_hosts: [hooks.example]\n"
         )
 
     @asynccontextmanager
@@ -139,6 +140,7 @@ class World:
             (mia, "/api/v1/notifications/unread-count"),
             (olga, "/api/v1/tokens"),
             (olga, f"{ws}/bots"),
+            (olga, f"{ws}/webhooks"),
         ]
         for chat_id in self.chat_ids:
             chat = f"{ws}/chats/{chat_id}"
@@ -202,6 +204,8 @@ async def build(api: Api) -> World:
     await api.call(mia, "POST", f"{ws}/chats/{talk['id']}/read", {"message_id": first["id"]})
     await api.call(olga, "POST", f"{ws}/invites", {"role": "member"})
     await api.call(olga, "POST", f"{ws}/bots", {"name": "CI"})
+    hook = {"url": "https://hooks.example/in", "events": ["message.created"]}
+    await api.call(olga, "POST", f"{ws}/webhooks", hook)
     created = await api.call(olga, "POST", "/api/v1/tokens", {"name": "ci", "scopes": ["read"]})
     world.secret = created["secret"]
     return world
@@ -230,6 +234,7 @@ async def test_export_then_import_into_a_fresh_database_reads_the_same(
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["schema_version"] == MIGRATIONS[-1].version
     assert manifest["collections"]["api_tokens"]["count"] == 1
+    assert manifest["collections"]["webhook_endpoints"]["count"] == 1
     assert manifest["uploads"]["files"] == 1
     assert "exporting commits" in exported.stderr  # the progress bar
 

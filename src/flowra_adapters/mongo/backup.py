@@ -30,6 +30,8 @@ EXPORTED_COLLECTIONS: tuple[str, ...] = (
     names.API_TOKENS,
     names.BOTS,
     names.AUDIT_LOG,
+    names.WEBHOOK_ENDPOINTS,
+    names.WEBHOOK_DELIVERIES,  # pending ones are work not yet done: never dropped
     names.COMMITS,
 )
 # Written by the migrations themselves, not data: an import target may hold these.

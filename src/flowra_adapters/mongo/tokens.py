@@ -15,6 +15,7 @@ from flowra_adapters.mongo.codec import convert, to_document_fields
 from flowra_adapters.mongo.database import Document, MongoDatabase
 from flowra_adapters.mongo.names import API_TOKENS, BOTS
 from flowra_adapters.mongo.queries import SortSpec, combine, keyset_after
+from flowra_adapters.mongo.webhooks import MongoWebhookStore
 from flowra_core.app.governance import GovernancePorts
 from flowra_core.domain.tokens import ApiToken, BotProfile
 
@@ -108,4 +109,5 @@ def mongo_governance_ports(database: MongoDatabase) -> GovernancePorts:
         api_tokens=MongoApiTokenStore(database),
         bots=MongoBotStore(database),
         audit_log=MongoAuditLog(database),
+        webhooks=MongoWebhookStore(database),
     )

@@ -27,6 +27,9 @@ class AuditAction(StrEnum):
     INVITE_REVOKED = "invite.revoked"
     INVITE_ACCEPTED = "invite.accepted"
     CHAT_DELETED = "chat.deleted"
+    WEBHOOK_CREATED = "webhook.created"
+    WEBHOOK_CHANGED = "webhook.changed"
+    WEBHOOK_DELETED = "webhook.deleted"
     DATA_EXPORTED = "data.exported"
 
 

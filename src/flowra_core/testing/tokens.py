@@ -10,6 +10,7 @@ import msgspec
 from flowra_core.app.governance import GovernancePorts
 from flowra_core.domain.tokens import ApiToken, BotProfile
 from flowra_core.testing.audit import InMemoryAuditLog
+from flowra_core.testing.webhooks import InMemoryWebhookStore
 
 
 class InMemoryApiTokenStore:
@@ -71,5 +72,8 @@ class InMemoryBotStore:
 
 def in_memory_governance_ports() -> GovernancePorts:
     return GovernancePorts(
-        api_tokens=InMemoryApiTokenStore(), bots=InMemoryBotStore(), audit_log=InMemoryAuditLog()
+        api_tokens=InMemoryApiTokenStore(),
+        bots=InMemoryBotStore(),
+        audit_log=InMemoryAuditLog(),
+        webhooks=InMemoryWebhookStore(),
     )

@@ -19,6 +19,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.response import Response
 
 from flowra_core.app.core import FlowraCore
+from flowra_core.app.governance import Governance
 from flowra_core.domain.errors import FlowraError, ServiceUnavailable
 from flowra_core.ports.locks import LeaseLocks
 from flowra_entrypoints.container import Container, resolved
@@ -41,6 +42,7 @@ from flowra_entrypoints.http.controllers.tokens import (
     provide_governance,
 )
 from flowra_entrypoints.http.controllers.users import UsersController
+from flowra_entrypoints.http.controllers.webhooks import WebhooksController
 from flowra_entrypoints.http.controllers.workspaces import InvitesController, WorkspacesController
 from flowra_entrypoints.http.controllers.ws_ticket import WebSocketTicketController
 from flowra_entrypoints.http.health import (
@@ -62,6 +64,7 @@ from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.worker.jobs import build_jobs
 from flowra_entrypoints.worker.runner import JobRunner
+from flowra_entrypoints.worker.webhook_job import build_webhook_job
 from flowra_entrypoints.ws.asgi import websocket_endpoint
 from flowra_entrypoints.ws.gateway import WebSocketGateway
 
@@ -101,6 +104,8 @@ async def embedded_worker(container: Container, core: FlowraCore) -> EmbeddedWor
     jobs = build_jobs(
         core, settings, container.metrics(), container.http_client(), container.event_bus()
     )
+    governance: Governance = await resolved(container.governance())
+    jobs.append(build_webhook_job(governance, settings, container.metrics()))
     locks: LeaseLocks = await resolved(container.locks())
     return EmbeddedWorker(JobRunner(jobs, locks, owner=f"api-{uuid.uuid4()}"))
 
@@ -114,7 +119,6 @@ def _built_now(container: Container, settings: Settings) -> dict[str, Any]:
     return {
         "core": container.core(),
         "ws_gateway": container.ws_gateway(),
-        "governance": container.governance(),
     }
 
 
@@ -174,6 +178,7 @@ def create_litestar(container: Container) -> Litestar:
             BotsController,
             WorkspaceAuditController,
             SystemAuditController,
+            WebhooksController,
         ],
         state=State(
             {

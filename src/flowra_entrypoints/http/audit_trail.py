@@ -77,6 +77,15 @@ RULES: dict[tuple[str, str], AuditRule] = {
     ("DELETE", W + "/chats/{chat_id}"): AuditRule(
         AuditAction.CHAT_DELETED, "chat", target_param="chat_id"
     ),
+    ("POST", W + "/webhooks"): AuditRule(
+        AuditAction.WEBHOOK_CREATED, "webhook", target_body=("id",)
+    ),
+    ("PATCH", W + "/webhooks/{endpoint_id}"): AuditRule(
+        AuditAction.WEBHOOK_CHANGED, "webhook", target_param="endpoint_id"
+    ),
+    ("DELETE", W + "/webhooks/{endpoint_id}"): AuditRule(
+        AuditAction.WEBHOOK_DELETED, "webhook", target_param="endpoint_id"
+    ),
     ("GET", W + "/audit/export"): AuditRule(AuditAction.DATA_EXPORTED, "audit_log"),
     ("GET", "/api/v1/audit/export"): AuditRule(AuditAction.DATA_EXPORTED, "audit_log"),
 }

@@ -71,6 +71,7 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.PARTICIPANT_NOT_FOUND: 404,
     ErrorCode.INVITE_NOT_FOUND: 404,
     ErrorCode.TOKEN_NOT_FOUND: 404,
+    ErrorCode.WEBHOOK_NOT_FOUND: 404,
     ErrorCode.NOTIFICATION_NOT_FOUND: 404,
     ErrorCode.FILE_NOT_FOUND: 404,
     ErrorCode.ATTACHMENT_NOT_FOUND: 404,

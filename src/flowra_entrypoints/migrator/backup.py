@@ -3,11 +3,11 @@ MongoDB-compatible server, and moving between servers (FerretDB → MongoDB).
 
 DIR holds one `<collection>.jsonl` per non-derived collection (the journal and what is written
 directly: users, uploads' metadata, read markers, summary drafts, invite tokens, API tokens,
-bots, audit log), `uploads/` (a copy of `uploads.dir`) and `manifest.json` (format, schema
-version, counts and SHA-256 checksums). An import checks the manifest and every checksum, refuses
-a newer schema or a target holding data, loads the files at the manifest's schema, applies the
-later migrations, then rebuilds every projection from the journal. Stop writers during an export
-for an exact snapshot."""
+bots, audit log, webhook endpoints and deliveries), `uploads/` (a copy of `uploads.dir`) and
+`manifest.json` (format, schema version, counts and SHA-256 checksums). An import checks the
+manifest and every checksum, refuses a newer schema or a target holding data, loads the files
+at the manifest's schema, applies the later migrations, then rebuilds every projection from the
+journal. Stop writers during an export for an exact snapshot."""
 
 from __future__ import annotations
 

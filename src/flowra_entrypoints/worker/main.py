@@ -17,8 +17,9 @@ from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.worker.jobs import CATCHUP, DISPATCH, RELAY
 from flowra_entrypoints.worker.repair_job import REPAIR
 from flowra_entrypoints.worker.user_sync_job import USER_SYNC
+from flowra_entrypoints.worker.webhook_job import WEBHOOKS
 
-KNOWN_JOBS = (RELAY, CATCHUP, DISPATCH, USER_SYNC, REPAIR)
+KNOWN_JOBS = (RELAY, CATCHUP, DISPATCH, USER_SYNC, REPAIR, WEBHOOKS)
 
 
 DEAD_LETTERS = "dead-letters"

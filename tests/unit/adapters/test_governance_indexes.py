@@ -16,6 +16,7 @@ from flowra_adapters.mongo.audit import _query
 from flowra_adapters.mongo.migrations.m0006_governance import COLLECTIONS
 from flowra_adapters.mongo.tokens import _NEWEST_FIRST as TOKEN_ORDER
 from flowra_adapters.mongo.tokens import _OLDEST_FIRST as BOT_ORDER
+from flowra_adapters.mongo.webhooks import LOG_ORDER as WEBHOOK_LOG_ORDER
 from flowra_core.domain.audit import AuditAction
 from flowra_core.ports.audit import AuditFilter
 
@@ -58,6 +59,17 @@ def test_every_audit_filter_has_an_index(where: AuditFilter) -> None:
 
 def test_the_retention_delete_ranges_over_an_index_led_by_at() -> None:
     assert any(index.keys[0] == ("at", DESCENDING) for index in COLLECTIONS[names.AUDIT_LOG])
+
+
+def test_webhook_queries_have_their_indexes() -> None:
+    deliveries = names.WEBHOOK_DELIVERIES
+    due_order = (("next_attempt_at", ASCENDING), ("position", ASCENDING))
+    assert served(deliveries, {"status"}, due_order)
+    earlier = {"endpoint_id", "order_key", "status"}
+    assert served(deliveries, earlier, (("position", ASCENDING),))
+    assert served(deliveries, {"endpoint_id"}, tuple(WEBHOOK_LOG_ORDER))
+    assert served(deliveries, {"status"}, (("created_at", ASCENDING),))  # retention
+    assert served(names.WEBHOOK_ENDPOINTS, {"workspace_id", "deleted"}, ())
 
 
 def test_token_and_bot_lists_have_their_indexes() -> None:

@@ -13,12 +13,15 @@ from flowra_core.domain.errors import DomainError, ErrorCode
 from flowra_core.domain.tokens import TokenScope, matches, parse_secret
 from flowra_core.testing.builder import build_test_core
 from flowra_core.testing.tokens import InMemoryApiTokenStore, in_memory_governance_ports
+from flowra_core.testing.webhooks import InMemoryWebhookReceiver
 
 
 async def test_the_stored_token_holds_a_salted_hash_only_and_the_secret_matches_it() -> None:
     flowra = await build_test_core()
     alice = await flowra.user("alice")
-    governance = Governance(flowra.core, in_memory_governance_ports())
+    governance = Governance(
+        flowra.core, in_memory_governance_ports(), webhook_sender=InMemoryWebhookReceiver()
+    )
     issued = await governance.tokens.create(
         alice, user_id=None, name="cli", scopes=["write", "read"], expires_at=None
     )
@@ -35,7 +38,7 @@ async def test_last_used_is_written_at_most_once_a_minute() -> None:
     flowra = await build_test_core()
     alice = await flowra.user("alice")
     ports = in_memory_governance_ports()
-    governance = Governance(flowra.core, ports)
+    governance = Governance(flowra.core, ports, webhook_sender=InMemoryWebhookReceiver())
     issued = await governance.tokens.create(
         alice, user_id=None, name="cli", scopes=["read"], expires_at=None
     )
@@ -57,7 +60,9 @@ async def test_last_used_is_written_at_most_once_a_minute() -> None:
 async def test_a_revoke_keeps_the_first_revocation_time() -> None:
     flowra = await build_test_core()
     alice = await flowra.user("alice")
-    governance = Governance(flowra.core, in_memory_governance_ports())
+    governance = Governance(
+        flowra.core, in_memory_governance_ports(), webhook_sender=InMemoryWebhookReceiver()
+    )
     issued = await governance.tokens.create(
         alice, user_id=None, name="cli", scopes=["read"], expires_at=None
     )

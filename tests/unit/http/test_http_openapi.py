@@ -101,6 +101,14 @@ SPEC_ROUTES = [
     ("GET", W + "/audit/export"),
     ("GET", "/api/v1/audit"),
     ("GET", "/api/v1/audit/export"),
+    # Webhooks (issue 17)
+    ("POST", W + "/webhooks"),
+    ("GET", W + "/webhooks"),
+    ("GET", W + "/webhooks/{endpoint_id}"),
+    ("PATCH", W + "/webhooks/{endpoint_id}"),
+    ("DELETE", W + "/webhooks/{endpoint_id}"),
+    ("GET", W + "/webhooks/{endpoint_id}/deliveries"),
+    ("POST", W + "/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver"),
     # WebSocket ticket and operational endpoints
     ("POST", "/api/v1/ws/ticket"),
     ("GET", "/api/v1/ws"),

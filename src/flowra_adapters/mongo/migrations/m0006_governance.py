@@ -1,11 +1,15 @@
-"""0006: the collections of API tokens, bots and the audit log, with the indexes that serve
-every query their adapters make:
+"""0006: the collections of API tokens, bots, the audit log and webhooks, with the indexes that
+serve every query their adapters make:
 
 - `api_tokens`: by `_id` per request; a user's tokens newest first (user_id, -created_at, -_id);
 - `bots`: by `_id`; a workspace's bots oldest first (workspace_id, created_at, _id);
 - `audit_log`: a workspace's entries newest first, alone or filtered by actor or action (each
   filter its own index, the time range inside it); the same three across every workspace for
-  system admins; `-at` also serves the retention sweep's range delete.
+  system admins; `-at` also serves the retention sweep's range delete;
+- `webhook_endpoints`: a workspace's live endpoints (workspace_id, deleted);
+- `webhook_deliveries`: the due work (status, next_attempt_at, position), the earlier pending
+  delivery of a chat (endpoint_id, order_key, status, position), an endpoint's log newest first
+  (endpoint_id, -created_at, -_id), the retention of delivered ones (status, created_at).
 
 `down` drops these indexes; collections and their documents are kept.
 """
@@ -45,6 +49,13 @@ COLLECTIONS: Mapping[str, tuple[DirectedIndex, ...]] = {
         _index("actor_id", "-at", "-_id"),
         _index("action", "-at", "-_id"),
     ),
+    names.WEBHOOK_ENDPOINTS: (_index("workspace_id", "deleted"),),
+    names.WEBHOOK_DELIVERIES: (
+        _index("status", "next_attempt_at", "position"),
+        _index("endpoint_id", "order_key", "status", "position"),
+        _index("endpoint_id", "-created_at", "-_id"),
+        _index("status", "created_at"),
+    ),
 }
 
 
@@ -73,7 +84,7 @@ async def drop_governance_indexes(database: MongoDatabase, now: datetime) -> Non
 
 MIGRATION = Migration(
     version="0006",
-    name="api tokens, bots and the audit log",
+    name="api tokens, bots, audit log, webhooks",
     definition={
         "collections": {
             name: [{"keys": [list(key) for key in index.keys]} for index in indexes]
