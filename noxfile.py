@@ -18,15 +18,15 @@ PYTEST = ("pytest", "-p", "no:cacheprovider")
 @nox.session
 def lint(session: nox.Session) -> None:
     """Style, formatting and the dependency rule between layers."""
-    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "tools", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "tools", "noxfile.py")
     session.run("lint-imports")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the code, the tests, the benchmarks and this file."""
-    session.run("mypy", "--strict", "src", "tests", "benchmarks", "noxfile.py")
+    session.run("mypy", "--strict", "src", "tests", "benchmarks", "tools", "noxfile.py")
 
 
 @nox.session

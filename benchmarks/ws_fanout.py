@@ -141,7 +141,7 @@ async def fan_out(http: httpx.AsyncClient, ws_url: str, subscribers: int) -> lis
             posted = await http.post(f"{base}/chats/{chat['id']}/messages", json=body, headers=auth)
             posted.raise_for_status()
             await clients.delivered(number)  # one fan-out at a time
-        return [at - sent_at[number] for _url, number, at in await clients.receipts()]
+        return [at - sent_at[number] for _url, number, at, _ms in await clients.receipts()]
 
 
 async def idle_rss(http: httpx.AsyncClient, ws_url: str, pid: int, count: int) -> float:

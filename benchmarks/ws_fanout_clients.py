@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import multiprocessing
 import resource
 import socket
@@ -18,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from types import TracebackType
@@ -30,8 +32,9 @@ WAIT_SECONDS = 180.0
 CLIENT_LIFETIME_SECONDS = 1800.0  # a client whose parent vanished gives up after this
 MARKER = "bench-"
 
-Receipt = tuple[int, int, float]
-"""(index of the connection's URL in `Job.ws_urls`, message number, monotonic receipt time)."""
+Receipt = tuple[int, int, float, float]
+"""(index of the connection's URL in `Job.ws_urls`, message number, monotonic receipt time,
+milliseconds from the commit's `occurred_at` to the receipt by the wall clock)."""
 
 
 @dataclass(frozen=True)
@@ -102,12 +105,13 @@ async def receipts(
     found: list[Receipt] = []
     while len(found) < wanted:
         text = str(await ws.recv())
-        at = time.monotonic()
+        at, wall = time.monotonic(), time.time()
         start = text.find(MARKER)
         if start >= 0 and '"message.created"' in text:
             end = text.index('"', start)
             number = int(text[start + len(MARKER) : end])
-            found.append((url_index, number, at))
+            committed = datetime.fromisoformat(json.loads(text)["occurred_at"]).timestamp()
+            found.append((url_index, number, at, (wall - committed) * 1000))
             arrived(number)
     return found
 

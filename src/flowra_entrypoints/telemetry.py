@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flowra_core.app.reaction_table import LIVE_REACTION
 from flowra_core.app.telemetry import TagOutcome
 from flowra_core.domain.events import AggregateType
 from flowra_core.domain.notification import NotificationCreated
@@ -26,5 +27,14 @@ class MetricsTelemetry:
     def tag_executed(self, tag: str, outcome: TagOutcome) -> None:
         self._metrics.tags_executed.labels(tag, outcome.value).inc()
 
-    def reaction_failed(self, reaction: str) -> None:
+    def reacted(self, reaction: str, commit: Commit, *, inline: bool) -> None:
+        if reaction == LIVE_REACTION:
+            path = "direct" if inline else "relay"
+            for envelope in commit.events:
+                self._metrics.events_published.labels(envelope.type, path).inc()
+
+    def reaction_failed(self, reaction: str, commit: Commit) -> None:
         self._metrics.reaction_failures.labels(reaction).inc()
+        if reaction == LIVE_REACTION:
+            for envelope in commit.events:
+                self._metrics.publish_failures.labels(envelope.type).inc()

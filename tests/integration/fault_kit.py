@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import queue
+import signal
 import socket
 import subprocess
 import sys
@@ -128,6 +129,20 @@ class PrivateRedis:
     def kill(self) -> None:
         if self._proc is not None:
             stop(self._proc, kill=True)
+
+    def pause(self) -> None:
+        """Frozen: connections stay open and nothing answers (a hung server)."""
+        assert self._proc is not None
+        self._proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self._proc is not None
+        self._proc.send_signal(signal.SIGCONT)
+
+    def resume_if_paused(self) -> None:
+        """Safe in any state (a test's clean-up)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGCONT)
 
 
 def environment(

@@ -1,12 +1,13 @@
-"""A worker killed mid-relay (operations.md §4): commits piled up unpublished while the bus was
-away are relayed by the next worker exactly as if nothing happened.
+"""A worker killed mid-sweep (design §2.6): commits whose reactions could not finish while the
+bus was away are finished by the next worker exactly as if nothing happened.
 
 A `flowra-api` on a private `redis-server` that is then stopped: posts still answer 201 because
-the commit is stored, but stay unpublished. Redis comes back, a `flowra-worker` starts and is
-killed with SIGKILL as soon as it relays, and a second worker finishes the job: every commit
-gets `published_at` (the second worker only after the dead one's relay lease expired) and
-`dispatched_at`, a WebSocket subscriber sees every message, and the mention in the backlog gives
-exactly one notification. Waiting is always on a condition with a deadline.
+the commit is stored, but their `live` reaction fails and stays in the work list (with the
+mention's dispatch behind it). Redis comes back, a `flowra-worker` starts and is killed with
+SIGKILL as soon as it sweeps, and a second worker finishes the job (only after the dead one's
+`relay` lease expired): the work list empties, a WebSocket subscriber sees every message, and the
+mention in the backlog gives exactly one notification. Waiting is always on a condition with a
+deadline.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import logging
 import signal
 import time
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ async def test_a_killed_worker_loses_nothing_of_the_backlog(
                     f"http://127.0.0.1:{api_port}",
                     redis,
                     env,
-                    database["commits"],
+                    database["reaction_work"],
                     database["locks"],
                 )
         finally:
@@ -84,7 +85,7 @@ async def test_a_killed_worker_loses_nothing_of_the_backlog(
 
 
 async def _exercise(
-    base: str, redis: PrivateRedis, env: dict[str, str], commits: Any, locks: Any
+    base: str, redis: PrivateRedis, env: dict[str, str], work: Any, locks: Any
 ) -> None:
     async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT) as http:
         alice = await login(http, base, "alice")
@@ -109,7 +110,7 @@ async def _exercise(
                 resume_from = inbox.last_event_id
                 assert resume_from is not None
 
-                # The backlog: Redis is away, direct publication fails, commits stay unpublished.
+                # The backlog: Redis is away, the `live` reaction fails, its tasks stay behind.
                 redis.kill()
                 backlog: list[str] = []
                 for i in range(BACKLOG):
@@ -124,43 +125,38 @@ async def _exercise(
                         pytest.fail(f"post {i} hung for more than {REQUEST_TIMEOUT}s")
                     assert response.status_code == 201, (i, response.status_code, response.text)
                     backlog.append(response.json()["id"])
-                unpublished = await commits.count_documents({"published_at": None})
-                assert unpublished >= BACKLOG, unpublished
+                owed = await work.count_documents({})
+                assert owed >= BACKLOG, owed
 
                 redis.start()
                 worker_env = {**env, "FLOWRA_WORKER_METRICS_PORT": str(free_port())}
                 crashed = spawn([str(BIN / "flowra-worker")], worker_env, "worker running")
                 try:
-                    # Kill it as soon as it is relaying (or right away if it finished already).
+                    # Kill it as soon as it sweeps (or right away if it finished already).
                     await _poll(
-                        lambda: _relaying_started(commits, locks),
-                        "the first worker to relay under its lease",
+                        lambda: _sweeping_started(work, locks, owed),
+                        "the first worker to sweep under its lease",
                         deadline=30.0,
                     )
                 finally:
                     crashed.send_signal(signal.SIGKILL)
                     stop(crashed, kill=True)
                 assert crashed.returncode == -signal.SIGKILL, crashed.returncode
-                killed_at = datetime.now(UTC)
-                left = await commits.count_documents({"published_at": None})
+                left = await work.count_documents({})
                 lease = await locks.find_one({"_id": "relay"})
-                log.info("unpublished when the first worker was killed: %d", left)
+                log.info("tasks left when the first worker was killed: %d", left)
 
                 with running([str(BIN / "flowra-worker")], worker_env, "worker running"):
-                    await _poll(
-                        lambda: _none_left(commits, "published_at"), "every commit published"
-                    )
                     if left:
-                        # The dead worker's relay lease held until it expired (30 s after its
-                        # last renewal): the second worker published nothing before that.
+                        # The dead worker's lease holds until it expires: nothing is swept
+                        # before then (the API runs no sweep of its own).
                         assert lease is not None
-                        assert lease["expires_at"] > killed_at
-                        first = await _first_published_after(commits, killed_at)
-                        assert first >= lease["expires_at"], (first, lease["expires_at"])
-                    # The dispatch consumer (or its 10 s sweep) confirmed every commit.
-                    await _poll(
-                        lambda: _none_left(commits, "dispatched_at"), "every commit dispatched"
-                    )
+                        await _poll(
+                            lambda: _untouched_until(work, left, lease["expires_at"]),
+                            "the dead worker's lease to expire",
+                            deadline=40.0,
+                        )
+                    await _poll(lambda: _none_owed(work), "every reaction done")
                     await _poll(lambda: _mentions(bob, at_least=1), "the mention notification")
                     await wait_until_ready(http, base)
                     # The API's live pub/sub was cut with Redis and may have resubscribed only
@@ -198,27 +194,24 @@ async def _exercise(
         assert set(backlog) <= {m["id"] for m in timeline["items"]}
 
 
-async def _relaying_started(commits: Any, locks: Any) -> bool:
-    """A backlog message is published (more than the one sent before the outage) and the relay
-    lease that allowed it is visible."""
-    count: int = await commits.count_documents(
-        {"published_at": {"$ne": None}, "events.type": "message.created"}
-    )
-    return count > 1 and await locks.find_one({"_id": "relay"}) is not None
+async def _sweeping_started(work: Any, locks: Any, owed: int) -> bool:
+    """Some backlog task is done and the `relay` lease that allowed it is visible."""
+    left: int = await work.count_documents({})
+    return left < owed and await locks.find_one({"_id": "relay"}) is not None
 
 
-async def _first_published_after(commits: Any, moment: datetime) -> datetime:
-    # Backlog messages only: the second worker's dispatch sweep commits notifications of its
-    # own, which it publishes directly, lease or not.
-    relayed = {"published_at": {"$gt": moment}, "events.type": "message.created"}
-    found = await commits.find_one(relayed, {"published_at": 1}, sort=[("published_at", 1)])
-    assert found is not None
-    published_at: datetime = found["published_at"]
-    return published_at
+async def _untouched_until(work: Any, left: int, expires_at: datetime) -> bool:
+    """True once the lease has expired; fails if a task was finished before that."""
+    now = datetime.now(UTC)
+    remaining: int = await work.count_documents({})
+    if now < expires_at - timedelta(seconds=1):
+        assert remaining == left, "a task was swept while the dead worker's lease held"
+        return False
+    return True
 
 
-async def _none_left(commits: Any, field_name: str) -> bool:
-    count: int = await commits.count_documents({field_name: None})
+async def _none_owed(work: Any) -> bool:
+    count: int = await work.count_documents({})
     return count == 0
 
 

@@ -174,12 +174,8 @@ class TestDocumentShapes:
                     "data": {"user_id": "u1"},
                 }
             ],
-            "published_at": None,
-            "projected_at": None,
-            "dispatched_at": None,
-            "publish_attempts": 0,
-            "next_attempt_at": None,
-            "last_error": None,
+            # What it still owes lives in `reaction_work`, not on the journal.
+            "summarize": False,
         }
 
     async def test_a_user_document_carries_its_lowercased_username(

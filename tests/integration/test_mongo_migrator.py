@@ -19,6 +19,8 @@ from pymongo.database import Database
 
 from flowra_adapters.mongo.migrations import MIGRATIONS, m0003_read_models
 from flowra_adapters.mongo.migrations.m0001_collections import COLLECTIONS
+from flowra_adapters.mongo.migrations.m0005_reaction_work import RETIRED_COMMIT_INDEXES
+from flowra_core.app.reaction_table import REACTION_NAMES
 from flowra_core.domain.user.bot import FLOWRA_BOT_ID
 
 pytestmark = pytest.mark.integration
@@ -95,7 +97,9 @@ def index_names(db: Database[Document], collection: str) -> set[str]:
 
 
 def planned_indexes(collection: str) -> set[str]:
-    return {index.name for index in COLLECTIONS[collection]}
+    """0001's indexes of the collection that the later migrations keep."""
+    retired = RETIRED_COMMIT_INDEXES if collection == "commits" else frozenset()
+    return {index.name for index in COLLECTIONS[collection]} - retired
 
 
 class TestStatus:
@@ -146,6 +150,9 @@ class TestUp:
         for collection, indexes in COLLECTIONS.items():
             information = db[collection].index_information()
             for index in indexes:
+                if index.name not in planned_indexes(collection):
+                    assert index.name not in information, f"{collection}.{index.name} retired"
+                    continue
                 assert index.name in information, f"{collection}.{index.name} missing"
                 assert bool(information[index.name].get("unique")) is index.unique
                 assert [key for key, _ in information[index.name]["key"]] == list(index.keys)
@@ -238,6 +245,7 @@ class TestDown:
         result = migrator("down", "--steps", str(len(ALL_VERSIONS) - 2))
 
         assert result.returncode == 0, result.stderr
+        assert "reverted 0005" in result.stdout
         assert "reverted 0004" in result.stdout
         assert "reverted 0003" in result.stdout
         assert list(records(db)) == ["0001", "0002"]
@@ -395,3 +403,40 @@ class TestConfiguration:
 
         assert result.returncode == 0, result.stderr
         assert "nothing to do (memory backend)" in result.stdout
+
+
+class TestReactionWorkList:
+    def test_0005_owes_every_reaction_to_unfinished_commits_and_drops_the_marker_indexes(
+        self, migrator: Migrator, db: Database[Document]
+    ) -> None:
+        migrator("up", "--to", "0004")
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        done = {"published_at": at, "projected_at": at, "dispatched_at": at}
+        db["commits"].insert_many(
+            [
+                {"_id": "finished", "aggregate_id": "a", "recorded_at": at, **done},
+                {"_id": "unsent", "aggregate_id": "b", "recorded_at": at, **done}
+                | {"published_at": None},
+                {"_id": "unprojected", "aggregate_id": "c", "recorded_at": at, **done}
+                | {"projected_at": None},
+            ]
+        )
+
+        result = migrator("up")
+
+        assert result.returncode == 0, result.stderr
+        tasks = {t["_id"]: t for t in db["reaction_work"].find()}
+        assert sorted(tasks) == ["unprojected", "unsent"]
+        assert tasks["unsent"]["remaining"] == list(REACTION_NAMES)
+        assert (tasks["unsent"]["parked"], tasks["unsent"]["attempts"]) == (False, 0)
+        indexes = set(db["commits"].index_information())
+        assert not RETIRED_COMMIT_INDEXES & indexes
+        assert "parked_1_due_at_1" in db["reaction_work"].index_information()
+
+        # Down through 0005 (the migrations after it first).
+        after_0004 = len([v for v in ALL_VERSIONS if v > "0004"])
+        reverted = migrator("down", "--steps", str(after_0004))
+
+        assert reverted.returncode == 0, reverted.stderr
+        assert "reaction_work" not in db.list_collection_names()
+        assert set(db["commits"].index_information()) >= RETIRED_COMMIT_INDEXES

@@ -2,10 +2,12 @@
 derived list fields (`chat_lists.chat_sort_fields`).
 
 `last_activity_at` = max(updated_at, last_message_at) follows two writers: state saves and
-the message projection. Without transactions or update pipelines, each writer reads the other
-writer's field and writes on the condition that it is unchanged (a compare-and-set), retrying
-when it moved. A chat's messages may be projected before its state is saved (a replay); the
-document then holds the message time alone until the state arrives.
+the message projection. Both only ever raise it (`$max`), so each writes in one command without
+reading the other's field first. Only the deletion of the newest message lowers it: that
+recomputation reads the state's `updated_at` and writes on the condition that it is unchanged
+(a compare-and-set), retrying when a save moved it. A chat's messages may be projected before
+its state is saved (a replay); the document then holds the message time alone until the state
+arrives.
 """
 
 from __future__ import annotations
@@ -41,24 +43,20 @@ class MongoChatStore(MongoStateStore[Chat]):
     def __init__(self, database: MongoDatabase) -> None:
         super().__init__(database, CHATS, Chat)
 
-    async def save(self, state: Chat) -> None:
+    def _state_id(self, state: Chat) -> str:
+        return state.id
+
+    def _update(self, state: Chat) -> Document:
         fields = state_to_document(state)
         del fields["_id"]
-        for _ in range(_COMPARE_AND_SET_ATTEMPTS):
-            stored = await self._activity_fields(state.id)
-            if stored.get("version", -1) >= state.version:
-                return
-            last_message_at = stored.get("last_message_at")
-            activity = _activity(state.updated_at, last_message_at)
-            unchanged = {
-                "_id": state.id,
-                "last_message_at": last_message_at,
-                "$or": [{"version": {"$lt": state.version}}, {"version": {"$exists": False}}],
-            }
-            update = {"$set": fields | chat_sort_fields(state, activity)}
-            if await self._compare_and_set(unchanged, update):
-                return
-        raise ConcurrencyConflict(state.id, state.version)
+        sorting = chat_sort_fields(state, state.updated_at)
+        raised = {key: sorting.pop(key) for key in ("last_activity_at", "sort_activity")}
+        return {"$set": fields | sorting, "$max": raised}
+
+    async def raise_last_message_at(self, chat_id: str, at: datetime) -> None:
+        raised = {"last_message_at": at, "last_activity_at": at, "sort_activity": micros(at)}
+        with self._db.operation(CHATS, "update"):
+            await self._collection.update_one({"_id": chat_id}, {"$max": raised}, upsert=True)
 
     async def get_many(self, chat_ids: Collection[str]) -> Mapping[str, Chat]:
         return await self._get_many(chat_ids)

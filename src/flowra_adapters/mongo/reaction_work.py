@@ -1,8 +1,17 @@
 """The reaction work list on the `reaction_work` collection: `_id` is the commit id, and the
-sweep's query is served by the (parked, due_at) index. Finishing deletes by `_id`."""
+sweep's query is served by the (parked, due_at) index.
+
+Finishing is batched: the ids of finished tasks are deleted together, `FINISH_DELAY` after the
+first of them, in one command, so a request pays nothing for it. Losing a batch (the process
+dies first, or the delete fails and is tried again with the next) only makes the sweep run
+those commits' reactions once more, which they allow (reactions.py); every read of the list
+deletes the batch first, so it never shows a finished task.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -10,7 +19,12 @@ from pymongo import ASCENDING
 
 from flowra_adapters.mongo.database import Document, MongoDatabase
 from flowra_adapters.mongo.names import REACTION_WORK
+from flowra_core.domain.errors import FlowraError
 from flowra_core.ports.reaction_work import ReactionTask, WorkBacklog
+
+_log = logging.getLogger(__name__)
+# How long finished ids wait to be deleted together: far below the sweep's grace (10 s).
+FINISH_DELAY = 0.2
 
 # Counting is done here rather than by an aggregation FerretDB lacks ($min); the list is
 # small by design, and past this many items health reports "at least".
@@ -44,9 +58,12 @@ def _task(document: Document) -> ReactionTask:
 
 
 class MongoReactionWork:
-    def __init__(self, database: MongoDatabase) -> None:
+    def __init__(self, database: MongoDatabase, *, finish_delay: float = FINISH_DELAY) -> None:
         self._db = database
         self._work = database.collection(REACTION_WORK)
+        self._finish_delay = finish_delay
+        self._finished: set[str] = set()
+        self._flusher: asyncio.Task[None] | None = None
 
     async def begin(self, task: ReactionTask) -> None:
         document = _document(task)
@@ -57,10 +74,31 @@ class MongoReactionWork:
             )
 
     async def finish(self, commit_id: str) -> None:
-        with self._db.operation(REACTION_WORK, "delete"):
-            await self._work.delete_one({"_id": commit_id})
+        self._finished.add(commit_id)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self._finish_delay)  # a batching window, not a synchronisation
+        try:
+            await self.flush()
+        except FlowraError as error:
+            _log.warning("finished reaction tasks not deleted yet: %s", error)
+
+    async def flush(self) -> None:
+        """Delete the finished tasks now; on failure they wait for the next flush."""
+        done, self._finished = self._finished, set()
+        if not done:
+            return
+        try:
+            with self._db.operation(REACTION_WORK, "delete"):
+                await self._work.delete_many({"_id": {"$in": sorted(done)}})
+        except FlowraError:
+            self._finished |= done
+            raise
 
     async def postpone(self, task: ReactionTask) -> None:
+        self._finished.discard(task.commit_id)
         document = _document(task)
         del document["_id"]
         with self._db.operation(REACTION_WORK, "update"):
@@ -69,6 +107,7 @@ class MongoReactionWork:
     async def due(self, *, now: datetime, limit: int) -> Sequence[ReactionTask]:
         if limit <= 0:
             return []
+        await self.flush()
         query = {"parked": False, "due_at": {"$lte": now}}
         with self._db.operation(REACTION_WORK, "find"):
             found = (
@@ -82,6 +121,7 @@ class MongoReactionWork:
     async def parked(self, *, limit: int) -> Sequence[ReactionTask]:
         if limit <= 0:
             return []
+        await self.flush()
         with self._db.operation(REACTION_WORK, "find"):
             found = (
                 await self._work.find({"parked": True})
@@ -99,6 +139,7 @@ class MongoReactionWork:
         return result.modified_count
 
     async def backlog(self) -> WorkBacklog:
+        await self.flush()
         with self._db.operation(REACTION_WORK, "find"):
             found = (
                 await self._work.find({}, {"parked": 1, "created_at": 1})

@@ -35,8 +35,9 @@ class MongoStateStore(Generic[S]):
         return self._decode(document)
 
     async def save(self, state: S) -> None:
-        fields = self._encode(state)
-        state_id = fields.pop("_id")
+        """One conditional upsert: the stored document moves only forward."""
+        update = self._update(state)
+        state_id = self._state_id(state)
         older_or_absent = {
             "_id": state_id,
             "$or": [{"version": {"$lt": state.version}}, {"version": {"$exists": False}}],
@@ -45,9 +46,7 @@ class MongoStateStore(Generic[S]):
         with self._db.operation(self._name, "save"):
             for _ in range(_SAVE_ATTEMPTS):
                 try:
-                    await self._collection.update_one(
-                        older_or_absent, {"$set": fields}, upsert=True
-                    )
+                    await self._collection.update_one(older_or_absent, update, upsert=True)
                     return
                 except DuplicateKeyError as error:
                     # The filter missed and the insert clashed: the stored version is the same
@@ -58,6 +57,15 @@ class MongoStateStore(Generic[S]):
                         return
                     clash = error
             raise ConcurrencyConflict(state_id, state.version) from clash
+
+    def _state_id(self, state: S) -> str:
+        return str(state_to_document(state)["_id"])
+
+    def _update(self, state: S) -> Document:
+        """The update a save applies (subclasses add operators beside `$set`)."""
+        fields = self._encode(state)
+        del fields["_id"]
+        return {"$set": fields}
 
     def _encode(self, state: S) -> Document:
         """The stored document: the state's fields plus the derived ones (see `_decode`)."""

@@ -1,8 +1,9 @@
 """What message commits change beyond the message documents: the thread stats of the parent,
 the chat's `last_message_at`, and which message an uploaded file is attached to.
 
-Every update is recomputed from the stored messages (or is a set-once), never a blind
-increment, so a replay by the worker's catch-up or a rebuild converges on the same values.
+Every update is recomputed from the stored messages, raises a time to at least the event's
+(`$max`) or is a set-once, never a blind increment, so a replay by the reaction sweep or a
+rebuild converges on the same values.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ class MessageProjector:
             if isinstance(event, MessageCreated) and event.attachments:
                 file_ids = [attachment.file_id for attachment in event.attachments]
                 await self._files.mark_attached(file_ids, event.message_id)
-            if isinstance(event, MessageCreated | MessageDeleted):
+            if isinstance(event, MessageCreated) and event.parent_id is None:
+                await self._chats.raise_last_message_at(event.chat_id, event.created_at)
+            elif isinstance(event, MessageCreated | MessageDeleted):
                 await self._timeline_changed(event.chat_id, event.parent_id)
 
     async def _timeline_changed(self, chat_id: str, parent_id: str | None) -> None:

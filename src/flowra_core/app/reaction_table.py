@@ -29,6 +29,7 @@ from flowra_core.ports.event_bus import EventBus
 from flowra_core.ports.event_store import Commit
 
 EVERY_AGGREGATE = frozenset(AggregateType)
+LIVE_REACTION = "live"
 # Every reaction's name, in table order (a test checks the table against it): the migration that
 # introduced the work list owes them all to the commits the old markers left unfinished.
 REACTION_NAMES: tuple[str, ...] = (
@@ -37,7 +38,7 @@ REACTION_NAMES: tuple[str, ...] = (
     "projection.search",
     "projection.inbox",
     "read_markers.author",
-    "live",
+    LIVE_REACTION,
     "chat.change_summary",
     "workspace.member_departure",
     "notifications.dispatch",
@@ -115,6 +116,8 @@ def flowra_reactions(parts: ReactionParts) -> ReactionTable:
                 EVERY_AGGREGATE,
                 None,
                 save_state,
+                # Projections and follow-ups read the state document it writes.
+                holds_back_the_rest=True,
             ),
             Reaction(
                 "projection.timeline",
@@ -145,7 +148,7 @@ def flowra_reactions(parts: ReactionParts) -> ReactionTable:
                 author_has_read,
             ),
             Reaction(
-                "live",
+                LIVE_REACTION,
                 "Publish the events on the bus: WebSocket fan-out on every instance",
                 EVERY_AGGREGATE,
                 None,

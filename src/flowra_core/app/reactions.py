@@ -56,6 +56,8 @@ class Reaction:
     handle: Handler
     # A further condition on the commit itself (None: none).
     when: Callable[[Commit], bool] | None = None
+    # When it fails, the reactions after it wait too (they read what it writes).
+    holds_back_the_rest: bool = False
 
     def applies_to(self, commit: Commit) -> bool:
         if commit.aggregate_type not in self.aggregates:
@@ -146,7 +148,8 @@ class ReactionRunner:
         """Right after the commit; never raises (the commit is stored: the command has
         succeeded). `overrides` run instead of the named reactions (the state save with the
         state already in hand)."""
-        failed, error = await self._run(commit, self.table.owed(commit, task.remaining), overrides)
+        owed = self.table.owed(commit, task.remaining)
+        failed, error = await self._run(commit, owed, overrides, inline=True)
         await self._settle(task, failed, error)
 
     async def sweep(self, *, limit: int) -> SweepReport:
@@ -169,7 +172,8 @@ class ReactionRunner:
         for task, commit in sorted(due, key=lambda pair: _journal_order(pair[1])):
             if commit.aggregate_id in held:
                 continue
-            failures, error = await self._run(commit, self.table.owed(commit, task.remaining), {})
+            owed = self.table.owed(commit, task.remaining)
+            failures, error = await self._run(commit, owed, {}, inline=False)
             outcome = await self._settle(task, failures, error)
             if outcome != "finished":
                 held.add(commit.aggregate_id)
@@ -183,14 +187,20 @@ class ReactionRunner:
         return await self._work.unpark(now=self._clock.now())
 
     async def _run(
-        self, commit: Commit, reactions: Sequence[Reaction], overrides: Mapping[str, Handler]
+        self,
+        commit: Commit,
+        reactions: Sequence[Reaction],
+        overrides: Mapping[str, Handler],
+        *,
+        inline: bool,
     ) -> tuple[list[str], str | None]:
         failed: list[str] = []
         last_error: str | None = None
-        for reaction in reactions:
+        for position, reaction in enumerate(reactions):
             handle = overrides.get(reaction.name, reaction.handle)
             try:
                 await handle(commit)
+                self._telemetry.reacted(reaction.name, commit, inline=inline)
             # Whatever a reaction raises is retried later, never the caller's error.
             except Exception as error:  # noqa: BLE001 - logged, kept in the work list
                 failed.append(reaction.name)
@@ -206,7 +216,10 @@ class ReactionRunner:
                     _describe(error),
                     exc_info=None if expected else error,
                 )
-                self._telemetry.reaction_failed(reaction.name)
+                self._telemetry.reaction_failed(reaction.name, commit)
+                if reaction.holds_back_the_rest:
+                    failed.extend(r.name for r in reactions[position + 1 :])
+                    break
         return failed, last_error
 
     async def _settle(self, task: ReactionTask, failed: list[str], error: str | None) -> str:
@@ -251,10 +264,30 @@ def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
 
 
-def event_reaction_rows(table: ReactionTable, events: Mapping[str, AggregateType]) -> list[str]:
-    """The markdown table "event → reactions" (README/DESIGN; a test keeps it current)."""
-    rows = ["| event | reactions, in order |", "|---|---|"]
+def reactions_markdown(table: ReactionTable, events: Mapping[str, AggregateType]) -> str:
+    """The reaction table as documentation: each reaction, then "event → reactions"."""
+    lines = [
+        "# What happens after a commit",
+        "",
+        "Generated from `src/flowra_core/app/reaction_table.py` by `python tools/reactions_doc.py`"
+        " (a unit test fails when this file is out of date). Reactions run in this order, inline"
+        " right after the commit, and the worker's `relay` sweep retries any that failed"
+        " (design §2.6).",
+        "",
+        "| reaction | what it does | runs for |",
+        "|---|---|---|",
+    ]
+    for reaction in table:
+        kinds = ", ".join(sorted(a.value for a in reaction.aggregates))
+        scope = "every event" if reaction.events is None else ", ".join(sorted(reaction.events))
+        scope += " (REST changes only)" if reaction.when is not None else ""
+        lines.append(f"| `{reaction.name}` | {reaction.description} | {kinds}: {scope} |")
+    lines += ["", "| event | reactions, in order |", "|---|---|"]
     for event_type in sorted(events):
-        names = table.for_event(events[event_type], event_type)
-        rows.append(f"| `{event_type}` | {', '.join(f'`{n}`' for n in names) or '—'} |")
-    return rows
+        names = [
+            f"`{r.name}`" + (" (REST changes)" if r.when is not None else "")
+            for r in table
+            if r.handles_event(events[event_type], event_type)
+        ]
+        lines.append(f"| `{event_type}` | {', '.join(names) or '—'} |")
+    return "\n".join(lines) + "\n"

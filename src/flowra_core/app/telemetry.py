@@ -34,8 +34,12 @@ class CoreTelemetry(Protocol):
         """A tag of a message ran; `tag` is a grammar name or UNKNOWN_TAG."""
         ...
 
-    def reaction_failed(self, reaction: str) -> None:
-        """A reaction to a commit failed; it will be retried (reactions.py)."""
+    def reacted(self, reaction: str, commit: Commit, *, inline: bool) -> None:
+        """A reaction to the commit succeeded, right after it (`inline`) or in the sweep."""
+        ...
+
+    def reaction_failed(self, reaction: str, commit: Commit) -> None:
+        """A reaction to the commit failed; it will be retried (reactions.py)."""
         ...
 
 
@@ -51,5 +55,8 @@ class NoTelemetry:
     def tag_executed(self, tag: str, outcome: TagOutcome) -> None:
         pass
 
-    def reaction_failed(self, reaction: str) -> None:
+    def reacted(self, reaction: str, commit: Commit, *, inline: bool) -> None:
+        pass
+
+    def reaction_failed(self, reaction: str, commit: Commit) -> None:
         pass

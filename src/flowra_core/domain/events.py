@@ -134,3 +134,8 @@ def envelope_from_wire(raw: dict[str, Any]) -> EventEnvelope:
         occurred_at=msgspec.convert(raw["occurred_at"], datetime),
         event=event,
     )
+
+
+def event_aggregates() -> dict[str, AggregateType]:
+    """Every event name with the kind of aggregate whose stream holds it."""
+    return {name: cls.aggregate_type for name, cls in _all_event_classes().items()}

@@ -123,6 +123,11 @@ class TaskQuery:
 class ChatStore(StateStore[Chat], Protocol):
     async def get_many(self, chat_ids: Collection[str]) -> Mapping[str, Chat]: ...
 
+    async def raise_last_message_at(self, chat_id: str, at: datetime) -> None:
+        """A live top-level message was posted at `at`: the chat's last message time becomes at
+        least that (one write, safe to repeat)."""
+        ...
+
     async def set_last_message_at(self, chat_id: str, at: datetime | None) -> None:
         """Time of the newest non-deleted message (a projection of message events)."""
         ...

@@ -28,6 +28,10 @@ class InMemoryChatStore(InMemoryStateStore[Chat]):
     async def get_many(self, chat_ids: Collection[str]) -> Mapping[str, Chat]:
         return self.known(chat_ids)
 
+    async def raise_last_message_at(self, chat_id: str, at: datetime) -> None:
+        current = self._last_message_at.get(chat_id)
+        self._last_message_at[chat_id] = at if current is None else max(current, at)
+
     async def set_last_message_at(self, chat_id: str, at: datetime | None) -> None:
         if at is None:
             self._last_message_at.pop(chat_id, None)

@@ -131,6 +131,10 @@ class InMemoryEventStore:
     def _order(stored: _StoredCommit) -> tuple[datetime, int]:
         return (stored.commit.recorded_at, stored.sequence)
 
+    def appended(self) -> list[Commit]:
+        """Every commit in the order it was appended (tests, rebuilds)."""
+        return [stored.commit for stored in self._commits]
+
     def all_events(self) -> list[EventEnvelope]:
         """Every event in commit order (for tests and rebuilds)."""
         return [envelope for stored in self._commits for envelope in stored.commit.events]

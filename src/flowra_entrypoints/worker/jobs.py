@@ -7,6 +7,8 @@ is the sweep that retries what did not finish there (reactions.py).
 
 from __future__ import annotations
 
+import time
+
 import httpx
 from loguru import logger
 
@@ -25,6 +27,37 @@ RELAY = "relay"
 CATCHUP = "catchup"
 DISPATCH = "dispatch"
 JOB_ALIASES = {CATCHUP: RELAY, DISPATCH: RELAY}
+IDLE_LOOK_SECONDS = 5.0
+GAUGE_SECONDS = 15.0
+# Ticks come a little late or early; a look due within this is taken now.
+_TICK_SLACK_SECONDS = 0.05
+
+
+class IdlePace:
+    """How often an idle sweep looks: every tick while it finds work, then doubling up to
+    IDLE_LOOK_SECONDS once it finds none (new work is due INLINE_GRACE after its commit at the
+    earliest, so looking every few seconds loses nothing); the backlog gauges every
+    GAUGE_SECONDS. An idle worker then costs a fraction of a command per second. Times are
+    the monotonic clock's: this is about real polling cost, whatever the core's clock says."""
+
+    def __init__(self, interval: float) -> None:
+        self._interval = interval
+        self._wait = interval
+        self._next_look = 0.0
+        self._next_gauges = 0.0
+
+    def skip(self, now: float) -> bool:
+        return now < self._next_look
+
+    def ran(self, now: float, *, busy: bool) -> None:
+        self._wait = self._interval if busy else min(self._wait * 2, IDLE_LOOK_SECONDS)
+        self._next_look = now + self._wait - _TICK_SLACK_SECONDS
+
+    def gauges_due(self, now: float) -> bool:
+        if now < self._next_gauges:
+            return False
+        self._next_gauges = now + GAUGE_SECONDS
+        return True
 
 
 def job_names(requested: list[str]) -> set[str]:
@@ -41,12 +74,17 @@ def build_jobs(
 ) -> list[Job]:
     log = logger.bind(logger="worker.relay", job=RELAY)
     batch = settings.worker.relay_batch_size
+    pace = IdlePace(settings.worker.relay_interval)
 
     async def run_reactions() -> None:
         """The reaction sweep (design §2.6): commits whose reactions failed inline or whose
-        process died before running them."""
+        process died before running them. Idle, it looks less often (`IdlePace`)."""
+        now = time.monotonic()
+        if pace.skip(now):
+            return
         report = await core.reactions.sweep(limit=batch)
-        handled = report.finished + report.failed + report.parked
+        handled = report.finished + report.failed + report.parked + report.dropped
+        pace.ran(now, busy=handled > 0)
         if handled:
             metrics.relay_batch_size.observe(handled)
             log.info(
@@ -61,7 +99,8 @@ def build_jobs(
                 "a commit's reactions failed repeatedly and are parked",
                 attempts=PARK_AFTER_ATTEMPTS,
             )
-        await _record_backlog(core, dead_letters, metrics)
+        if pace.gauges_due(now) or handled:
+            await _record_backlog(core, dead_letters, metrics)
 
     jobs = [
         Job(RELAY, settings.worker.relay_interval, run_reactions),

@@ -97,8 +97,8 @@ async def test_parked_tasks_leave_the_due_list_until_replayed(ports: Ports) -> N
     assert await ports.reaction_work.parked(limit=5) == []
     replayed = await ports.reaction_work.due(now=T0 + timedelta(seconds=30), limit=5)
     assert [(t.commit_id, t.attempts, t.parked) for t in replayed] == [
-        ("c1", 0, False),
-        ("c2", 0, False),
+        ("c2", 0, False),  # due since T0
+        ("c1", 0, False),  # due from the replay on
     ]
 
 

@@ -96,8 +96,11 @@ class RecordingTelemetry:
     def tag_executed(self, tag: str, outcome: TagOutcome) -> None:
         raise AssertionError("the write path runs no tags")
 
-    def reaction_failed(self, reaction: str) -> None:
-        raise AssertionError("no reaction is registered here")
+    def reacted(self, reaction: str, commit: Commit, *, inline: bool) -> None:
+        """The state save, inline: not what these tests watch."""
+
+    def reaction_failed(self, reaction: str, commit: Commit) -> None:
+        raise AssertionError("the state save does not fail here")
 
 
 @dataclass

@@ -88,3 +88,51 @@ async def test_stopping_during_an_outage_leaves_the_lease_to_expire() -> None:
     await _run_until(runner, ran)
 
     assert not await locks.acquire("relay", "worker-2", 30.0)  # still held: not released
+
+
+class CountingLocks(InMemoryLeaseLocks):
+    def __init__(self, clock: FixedClock) -> None:
+        super().__init__(clock)
+        self.acquires = 0
+
+    async def acquire(self, name: str, owner: str, ttl_seconds: float) -> bool:
+        self.acquires += 1
+        return await super().acquire(name, owner, ttl_seconds)
+
+
+async def test_a_held_lease_is_not_written_on_every_tick() -> None:
+    locks = CountingLocks(FixedClock())
+    runs: list[int] = []
+    enough = asyncio.Event()
+
+    async def run_once() -> None:
+        runs.append(1)
+        if len(runs) == 50:
+            enough.set()
+
+    await _run_until(JobRunner([Job("relay", 0.0, run_once)], locks, "worker-1"), enough)
+
+    # 50 ticks within a second: the lease taken once has more than half its life left.
+    assert locks.acquires == 1
+
+
+async def test_a_standby_does_not_ask_for_a_held_lease_on_every_tick() -> None:
+    clock = FixedClock()
+    locks = CountingLocks(clock)
+    assert await locks.acquire("relay", "worker-2", 30.0)
+    other_runs: list[int] = []
+    enough = asyncio.Event()
+
+    async def relay() -> None:
+        raise AssertionError("worker-2 holds the relay")
+
+    async def other() -> None:
+        other_runs.append(1)
+        if len(other_runs) == 50:
+            enough.set()
+
+    runner = JobRunner([Job("relay", 0.0, relay), Job("other", 0.0, other)], locks, "worker-1")
+    await _run_until(runner, enough)
+
+    # One try for each job (plus the test's own), then the standby waits for its retry time.
+    assert locks.acquires == 3

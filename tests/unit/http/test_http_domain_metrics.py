@@ -51,3 +51,8 @@ async def test_commits_tags_and_notifications_are_counted(
     assert moved(committed, type="message.created") == 2  # the message and the bot's reply
     assert moved(committed, type="chat.priority_set") == 1
     assert moved("flowra_notifications_created_total", type="task.assigned") == 1
+    # Published by the `live` reaction right after each commit (the sweep's path is "relay").
+    published = "flowra_events_published_total"
+    assert moved(published, type="message.created", path="direct") == 2
+    assert moved(published, type="chat.priority_set", path="direct") == 1
+    assert moved(published, type="message.created", path="relay") == 0

@@ -30,6 +30,10 @@ _MARKER_INDEXES = (
     [("projected_at", ASCENDING), ("recorded_at", ASCENDING)],
     [("dispatched_at", ASCENDING), ("recorded_at", ASCENDING)],
 )
+# What the commits' marker indexes are called (m0001 created them; this drops them).
+RETIRED_COMMIT_INDEXES = frozenset(
+    "_".join(f"{key}_{direction}" for key, direction in keys) for keys in _MARKER_INDEXES
+)
 _UNFINISHED = {"$or": [{"published_at": None}, {"projected_at": None}, {"dispatched_at": None}]}
 
 
@@ -54,11 +58,11 @@ async def create_reaction_work(database: MongoDatabase, now: datetime) -> None:
         ).to_list()
     for commit in unfinished:
         task = {
-            "aggregate_id": commit["aggregate_id"],
+            "aggregate_id": commit.get("aggregate_id", ""),
             "remaining": list(REACTION_NAMES),
             "attempts": 0,
             "due_at": now,
-            "created_at": commit["recorded_at"],
+            "created_at": commit.get("recorded_at", now),
             "parked": False,
             "last_error": None,
         }
