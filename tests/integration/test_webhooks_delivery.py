@@ -9,7 +9,9 @@ import asyncio
 import hashlib
 import hmac
 import json
+import signal
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -34,8 +36,10 @@ from flowra_entrypoints.container import build_container
 from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.settings import load_settings
-from flowra_entrypoints.worker.runner import Job
+from flowra_entrypoints.worker.runner import LEASE_SECONDS, Job
 from flowra_entrypoints.worker.webhook_job import build_webhook_job
+
+from .fault_kit import BIN, environment, spawn, stop
 
 pytestmark = pytest.mark.integration
 
@@ -103,6 +107,7 @@ class Stack:
     headers: dict[str, str]
     workspace_id: str
     chat_id: str
+    database: str
 
     async def hook(self, events: list[str]) -> dict[str, Any]:
         response = await self.api.post(
@@ -190,7 +195,16 @@ async def build_stack(stack: AsyncExitStack, tmp_path: Path, mongodb_uri: str, e
     metrics: Metrics = app.litestar.state.metrics
     job = build_webhook_job(governance, loaded.settings, metrics)
     return Stack(
-        api, governance, job, clock, metrics, receiver, headers, workspace["id"], chat["id"]
+        api,
+        governance,
+        job,
+        clock,
+        metrics,
+        receiver,
+        headers,
+        workspace["id"],
+        chat["id"],
+        database=name,
     )
 
 
@@ -292,3 +306,52 @@ async def test_loopback_targets_are_refused_without_the_setting(
         problem = response.json()
         assert problem["errors"][0]["field"] == "url"
         assert "internal address" in problem["errors"][0]["message"]
+
+
+async def test_a_killed_worker_process_loses_no_delivery(
+    hooks: Stack, mongodb_uri: str, redis_url: str, tmp_path: Path
+) -> None:
+    """`flowra-worker --jobs webhooks` is SIGKILLed while the receiver holds its request; the
+    next worker (once the dead one's lease expires) delivers the same event."""
+    endpoint = await hooks.hook(["message.created"])
+    hooks.receiver.script = ["hold"]
+    await hooks.say("one")
+    env = environment(
+        mongodb_uri,
+        int(redis_url.rsplit(":", 1)[1].split("/")[0]),
+        tmp_path,
+        database_prefix="unused",
+    )
+    env.update(
+        {
+            "FLOWRA_MONGODB_DATABASE": hooks.database,
+            "FLOWRA_WEBHOOKS_ALLOW_PRIVATE_TARGETS": "true",
+            "FLOWRA_WEBHOOKS_DELIVERY_INTERVAL": "200ms",
+            "FLOWRA_WORKER_METRICS_PORT": "0",
+        }
+    )
+    worker = [str(BIN / "flowra-worker"), "--jobs", "webhooks"]
+    crashed = await asyncio.to_thread(spawn, worker, env, "worker running")
+    try:
+        async with asyncio.timeout(WAIT):
+            await hooks.receiver.arrived.wait()
+    finally:
+        crashed.send_signal(signal.SIGKILL)
+        await asyncio.to_thread(stop, crashed, kill=True)
+    assert crashed.returncode == -signal.SIGKILL
+    [pending] = await hooks.log(endpoint["id"])
+    assert pending["status"] == "pending"
+
+    hooks.receiver.release.set()
+    restarted = await asyncio.to_thread(spawn, worker, env, "worker running")
+    try:
+        deadline = time.monotonic() + LEASE_SECONDS + WAIT * 3  # the dead worker's lease
+        while (await hooks.log(endpoint["id"]))[0]["status"] != "delivered":
+            if time.monotonic() > deadline:
+                pytest.fail("the restarted worker did not deliver")
+            await asyncio.sleep(0.2)
+    finally:
+        await asyncio.to_thread(stop, restarted)
+    ids = hooks.receiver.event_ids()
+    assert len(ids) == 2
+    assert len(set(ids)) == 1
