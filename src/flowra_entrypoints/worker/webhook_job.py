@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from loguru import logger
 
@@ -14,6 +14,8 @@ from flowra_entrypoints.worker.runner import Job
 
 WEBHOOKS = "webhooks"
 BATCH = 100
+# The delivery log's retention runs at most this often (a tick runs every few seconds).
+PRUNE_EVERY = timedelta(hours=1)
 
 
 def build_webhook_job(governance: Governance, settings: Settings, metrics: Metrics) -> Job:
@@ -23,6 +25,7 @@ def build_webhook_job(governance: Governance, settings: Settings, metrics: Metri
     counted = metrics.governance
     retention = timedelta(seconds=settings.webhooks.delivery_retention)
     log = logger.bind(logger="worker.webhooks", job=WEBHOOKS)
+    pruned_at: list[datetime] = []  # the last retention pass of this process
 
     async def run_once() -> None:
         report = await dispatcher.run_once()
@@ -31,6 +34,9 @@ def build_webhook_job(governance: Governance, settings: Settings, metrics: Metri
             counted.webhook_delivery_seconds.observe(seconds)
         if report.outcomes:
             log.info("webhook deliveries", attempts=len(report.outcomes))
-        await governance.ports.webhooks.prune_delivered(governance.clock.now() - retention)
+        now = governance.clock.now()
+        if not pruned_at or now - pruned_at[-1] >= PRUNE_EVERY:
+            await governance.ports.webhooks.prune_delivered(now - retention)
+            pruned_at[:] = [now]
 
     return Job(WEBHOOKS, settings.webhooks.delivery_interval, run_once)
