@@ -6,14 +6,17 @@ import asyncio
 from pathlib import Path
 
 from flowra_core.app.reactions import reactions_markdown
+from flowra_core.app.webhooks import with_webhooks
 from flowra_core.domain.events import event_aggregates
+from flowra_core.memory.webhooks import InMemoryWebhookStore
 from flowra_core.testing.builder import build_test_core
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "reactions.md"
 
 
 async def current() -> str:
-    flowra = await build_test_core()
+    """The table the composition root installs: Flowra's reactions plus webhook deliveries."""
+    flowra = await build_test_core(reactions=with_webhooks(InMemoryWebhookStore()))
     return reactions_markdown(flowra.core.reactions.table, event_aggregates())
 
 

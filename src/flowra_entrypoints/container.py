@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -21,19 +21,25 @@ from flowra_adapters.mongo.client import mongo_client_resource
 from flowra_adapters.mongo.core_ports import mongo_core_ports
 from flowra_adapters.mongo.database import MongoDatabase
 from flowra_adapters.mongo.locks import MongoLeaseLocks
+from flowra_adapters.mongo.tokens import mongo_governance_ports
 from flowra_adapters.system import RandomTokens, SystemClock, Uuid4Ids
-from flowra_core.app.core import FlowraCore, standard_reactions
+from flowra_adapters.webhooks.sender import HttpWebhookSender
+from flowra_core.app.core import FlowraCore
+from flowra_core.app.governance import Governance, GovernancePorts
+from flowra_core.app.webhooks import with_webhooks
 from flowra_core.memory.ephemeral import InMemoryEphemeralStore
 from flowra_core.memory.event_bus import InMemoryEventBus
 from flowra_core.memory.live import InMemoryLiveChannel, InMemoryPresenceRegistry
 from flowra_core.memory.locks import InMemoryLeaseLocks
 from flowra_core.memory.presence import InMemoryPresence
 from flowra_core.memory.rate_limit import InMemoryRateLimiter
+from flowra_core.memory.tokens import in_memory_governance_ports
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
 from flowra_core.ports.event_bus import EventBus
 from flowra_core.ports.files import BlobStorage
 from flowra_core.ports.presence import PresenceReader
 from flowra_core.ports.rate_limit import RateLimiter
+from flowra_core.ports.webhooks import WebhookSender
 from flowra_core.testing.builder import in_memory_ports
 from flowra_entrypoints.health_checks import build_health_registry, delivery_health
 from flowra_entrypoints.identity import IdentitySide, build_identity
@@ -69,13 +75,14 @@ def build_in_memory_core(
     bus: EventBus,
     presence: PresenceReader,
     metrics: Metrics,
+    governance_ports: GovernancePorts,
 ) -> FlowraCore:
     """The embedded profile: every store in process memory, the uploaded bytes on disk; the
     bus and presence follow `eventbus.type` like in the mongo profile."""
     ports, _adapters = in_memory_ports(clock=clock, ids=ids, tokens=tokens)
     return FlowraCore(
         replace(ports, blobs=blobs, bus=bus, presence=presence),
-        reactions=standard_reactions,
+        reactions=with_webhooks(governance_ports.webhooks),
         telemetry=MetricsTelemetry(metrics),
     )
 
@@ -89,6 +96,7 @@ def build_mongo_core(
     bus: EventBus,
     presence: PresenceReader,
     metrics: Metrics,
+    governance_ports: GovernancePorts,
 ) -> FlowraCore:
     """`storage.backend=mongo`: every store on MongoDB; the bus and presence in process
     memory or shared through Redis (`eventbus.type`)."""
@@ -101,7 +109,29 @@ def build_mongo_core(
         presence=presence,
         blobs=blobs,
     )
-    return FlowraCore(ports, reactions=standard_reactions, telemetry=MetricsTelemetry(metrics))
+    return FlowraCore(
+        ports,
+        reactions=with_webhooks(governance_ports.webhooks),
+        telemetry=MetricsTelemetry(metrics),
+    )
+
+
+def build_governance(
+    settings: Settings, core: FlowraCore, ports: GovernancePorts, sender: WebhookSender
+) -> Governance:
+    return Governance(core, ports, webhook_sender=sender, audit_enabled=settings.audit.enabled)
+
+
+async def webhook_sender_resource(settings: Settings) -> AsyncIterator[WebhookSender]:
+    """Its own HTTP client: no redirects, the webhook timeout; closed at shutdown."""
+    hooks = settings.webhooks
+    async with httpx.AsyncClient(timeout=hooks.timeout, follow_redirects=False) as client:
+        yield HttpWebhookSender(
+            client,
+            allow_http=not settings.is_production,
+            allow_private_targets=hooks.allow_private_targets,
+            allowed_hosts=hooks.allowed_hosts,
+        )
 
 
 def build_rate_limiter(settings: Settings, limiter: RateLimiter) -> RateLimiter | None:
@@ -175,6 +205,13 @@ class Container(containers.DeclarativeContainer):
     )
     # `core` and `locks` are plain objects with the memory backend, and awaitables with the
     # mongo one (see `resolved`).
+    # API tokens, bots, audit, webhooks: beside the core, on the same storage backend (the
+    # core's reaction table enqueues webhook deliveries into `governance_ports.webhooks`).
+    governance_ports = providers.Selector(
+        settings.provided.storage.backend,
+        memory=providers.Singleton(in_memory_governance_ports),
+        mongo=providers.Singleton(mongo_governance_ports, mongo_database),
+    )
     core = providers.Selector(
         settings.provided.storage.backend,
         memory=providers.Singleton(
@@ -186,6 +223,7 @@ class Container(containers.DeclarativeContainer):
             event_bus,
             presence,
             metrics,
+            governance_ports,
         ),
         mongo=providers.Singleton(
             build_mongo_core,
@@ -197,7 +235,12 @@ class Container(containers.DeclarativeContainer):
             event_bus,
             presence,
             metrics,
+            governance_ports,
         ),
+    )
+    webhook_sender = providers.Resource(webhook_sender_resource, settings)
+    governance = providers.Singleton(
+        build_governance, settings, core, governance_ports, webhook_sender
     )
     identity = providers.Singleton(build_identity, settings, clock, tokens, ephemeral, http_client)
     rate_limiter = providers.Singleton(

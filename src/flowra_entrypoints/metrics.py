@@ -7,6 +7,8 @@ import re
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from flowra_entrypoints.governance_metrics import GovernanceMetrics
+
 _PARAM_TYPE = re.compile(r"\{(\w+):\w+\}")
 UNMATCHED_ROUTE = "unmatched"
 
@@ -150,6 +152,8 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
+
+        self.governance = GovernanceMetrics(r)
 
     def observe_http(self, method: str, route: str, status: int, seconds: float) -> None:
         self.http_requests.labels(method, route, str(status)).inc()

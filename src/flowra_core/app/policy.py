@@ -11,6 +11,7 @@ from flowra_core.app.actor import Actor
 from flowra_core.domain.chat.state import Chat
 from flowra_core.domain.chat.vocabulary import ParticipantRole
 from flowra_core.domain.errors import DomainError, ErrorCode
+from flowra_core.domain.tokens import TokenScope, allows
 from flowra_core.domain.workspace.state import MemberRole, Workspace
 
 
@@ -51,14 +52,25 @@ def require_member(workspace: Workspace, actor: Actor, action: str) -> None:
         raise _forbidden(action)
 
 
+def require_token_scope(actor: Actor, needed: TokenScope, action: str) -> None:
+    """An API token narrows its user's rights to its scopes; it never widens them."""
+    if actor.scopes is not None and not allows(actor.scopes, needed):
+        raise DomainError(
+            ErrorCode.INSUFFICIENT_SCOPE,
+            f"This API token needs the '{needed.value}' scope to {action}",
+        )
+
+
 def require_workspace_admin(workspace: Workspace, actor: Actor, action: str) -> None:
     if not workspace.is_admin(actor.user_id):
         raise _forbidden(action)
+    require_token_scope(actor, TokenScope.ADMIN, action)
 
 
 def require_owner(workspace: Workspace, actor: Actor, action: str) -> None:
     if role_in(workspace, actor) is not MemberRole.OWNER:
         raise _forbidden(action)
+    require_token_scope(actor, TokenScope.ADMIN, action)
 
 
 def can_read_chat(chat: Chat, workspace: Workspace, actor: Actor) -> bool:

@@ -23,6 +23,7 @@ from flowra_core.app.users import UserService, user_kind
 from flowra_core.app.write_path import WritePath
 from flowra_core.domain.errors import FlowraError
 from flowra_core.domain.events import DomainEvent
+from flowra_core.domain.tokens import BOT_EXTERNAL_PREFIX
 from flowra_core.domain.user import (
     DeactivationReason,
     UserSource,
@@ -92,8 +93,13 @@ class _Tally:
 
 
 def is_protected(user: User) -> bool:
-    """Users the sync never touches: Flowra Bot and users of the local provider (D35)."""
-    return is_flowra_bot(user.id) or user.external_id.startswith(LOCAL_PREFIX)
+    """Users the sync never touches: Flowra Bot, users of the local provider (D35) and
+    workspace bots (no identity-provider account behind them)."""
+    return (
+        is_flowra_bot(user.id)
+        or user.external_id.startswith(LOCAL_PREFIX)
+        or user.external_id.startswith(BOT_EXTERNAL_PREFIX)
+    )
 
 
 def _claims(account: DirectoryUser, *, is_system_admin: bool) -> IdentityClaims:

@@ -75,6 +75,11 @@ def _all_event_classes() -> dict[str, type[DomainEvent]]:
     return found
 
 
+def event_types() -> frozenset[str]:
+    """Every event name of the catalogue."""
+    return frozenset(_all_event_classes())
+
+
 def event_class(event_type: str) -> type[DomainEvent]:
     """The payload class for an event name; KeyError for an unknown name."""
     return _all_event_classes()[event_type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.core import CorePorts, FlowraCore, standard_reactions
+from flowra_core.app.core import CorePorts, FlowraCore, ReactionsFor, standard_reactions
 from flowra_core.domain.user import UserSource
 from flowra_core.memory.chats import InMemoryChatStore
 from flowra_core.memory.event_bus import InMemoryEventBus
@@ -111,9 +111,12 @@ class TestCore:
         return Actor(user.id, is_system_admin=user.is_system_admin)
 
 
-async def build_test_core(*, seed: int = 0) -> TestCore:
+async def build_test_core(
+    *, seed: int = 0, reactions: ReactionsFor = standard_reactions
+) -> TestCore:
+    """`reactions`: the reaction table (an embedding app may add its own reactions)."""
     clock = FixedClock()
     ports, adapters = in_memory_ports(clock=clock, ids=SeededIds(seed), tokens=SeededTokens(seed))
-    core = FlowraCore(ports, reactions=standard_reactions)
+    core = FlowraCore(ports, reactions=reactions)
     await core.users.ensure_bot()
     return TestCore(core=core, adapters=adapters, clock=clock)

@@ -13,25 +13,38 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.response import Response
 
 from flowra_core.app.core import FlowraCore
+from flowra_core.app.governance import Governance
 from flowra_core.domain.errors import FlowraError, ServiceUnavailable
 from flowra_core.ports.locks import LeaseLocks
 from flowra_entrypoints.container import Container
 from flowra_entrypoints.health_checks import resolved
 from flowra_entrypoints.http.access import AccessLogMiddleware, ASGIApp
 from flowra_entrypoints.http.admission import AdmissionMiddleware
+from flowra_entrypoints.http.audit_trail import AuditTrailMiddleware
 from flowra_entrypoints.http.auth import provide_actor, provide_core
+from flowra_entrypoints.http.controllers.audit import (
+    SystemAuditController,
+    WorkspaceAuditController,
+)
 from flowra_entrypoints.http.controllers.auth import AuthController
 from flowra_entrypoints.http.controllers.chats import ChatsController, TasksController
 from flowra_entrypoints.http.controllers.files import file_routes
 from flowra_entrypoints.http.controllers.messages import MessagesController
 from flowra_entrypoints.http.controllers.notifications import NotificationsController
 from flowra_entrypoints.http.controllers.search import SearchController
+from flowra_entrypoints.http.controllers.tokens import (
+    BotsController,
+    TokensController,
+    provide_governance,
+)
 from flowra_entrypoints.http.controllers.users import UsersController
+from flowra_entrypoints.http.controllers.webhooks import WebhooksController
 from flowra_entrypoints.http.controllers.workspaces import InvitesController, WorkspacesController
 from flowra_entrypoints.http.controllers.ws_ticket import WebSocketTicketController
 from flowra_entrypoints.http.health import (
@@ -54,6 +67,7 @@ from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.web.router import web_routers, web_state_entry
 from flowra_entrypoints.worker.jobs import build_jobs
 from flowra_entrypoints.worker.runner import JobRunner
+from flowra_entrypoints.worker.webhook_job import build_webhook_job
 from flowra_entrypoints.ws.asgi import websocket_endpoint
 from flowra_entrypoints.ws.gateway import WebSocketGateway
 
@@ -93,6 +107,8 @@ async def embedded_worker(container: Container, core: FlowraCore) -> EmbeddedWor
     jobs = build_jobs(
         core, settings, container.metrics(), container.http_client(), container.event_bus()
     )
+    governance: Governance = await resolved(container.governance())
+    jobs.append(build_webhook_job(governance, settings, container.metrics()))
     locks: LeaseLocks = await resolved(container.locks())
     return EmbeddedWorker(JobRunner(jobs, locks, owner=f"api-{uuid.uuid4()}"))
 
@@ -103,7 +119,10 @@ def _built_now(container: Container, settings: Settings) -> dict[str, Any]:
     the lifespan builds them."""
     if settings.storage.backend != "memory":
         return {}
-    return {"core": container.core(), "ws_gateway": container.ws_gateway()}
+    return {
+        "core": container.core(),
+        "ws_gateway": container.ws_gateway(),
+    }
 
 
 def create_litestar(container: Container) -> Litestar:
@@ -117,6 +136,7 @@ def create_litestar(container: Container) -> Litestar:
         gateway: WebSocketGateway = await resolved(container.ws_gateway())
         app.state.core = core
         app.state.ws_gateway = gateway
+        app.state.governance = await resolved(container.governance())
         await core.users.ensure_bot()
         identity: IdentitySide = container.identity()
         await identity.start()
@@ -160,6 +180,11 @@ def create_litestar(container: Container) -> Litestar:
             *web_routers(
                 settings.uploads.max_size
             ),  # the web client at `/` (the JSON API stays on /api/v1)
+            TokensController,
+            BotsController,
+            WorkspaceAuditController,
+            SystemAuditController,
+            WebhooksController,
         ],
         state=State(
             {
@@ -176,6 +201,7 @@ def create_litestar(container: Container) -> Litestar:
         dependencies={
             "actor": Provide(provide_actor),
             "core": Provide(provide_core, sync_to_thread=False),
+            "governance": Provide(provide_governance, sync_to_thread=False),
         },
         lifespan=[lifespan],
         exception_handlers={
@@ -185,6 +211,9 @@ def create_litestar(container: Container) -> Litestar:
             Exception: handle_unexpected,
         },
         plugins=[RequestBodySchemaPlugin()],
+        middleware=[
+            DefineMiddleware(AuditTrailMiddleware, trusted_proxies=settings.server.trusted_proxies)
+        ],
         openapi_config=OpenAPIConfig(
             title="Flowra API",
             version=APP_VERSION,

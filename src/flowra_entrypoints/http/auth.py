@@ -19,10 +19,14 @@ from litestar.handlers.base import BaseRouteHandler
 from flowra_adapters.local.identity import LocalIdentityProvider
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import FlowraCore
+from flowra_core.app.governance import Governance
+from flowra_core.app.policy import require_token_scope
 from flowra_core.domain.errors import DomainError, ErrorCode
+from flowra_core.domain.tokens import TokenScope, is_token_secret
 from flowra_core.ports.identity import IdentityClaims
 from flowra_core.ports.rate_limit import RateLimiter
 from flowra_entrypoints.health import not_used
+from flowra_entrypoints.http.audit_trail import mark_token
 from flowra_entrypoints.http.request_context import set_rate_decision, set_user_id
 from flowra_entrypoints.http.sessions import SESSION_COOKIE, SessionBook, set_session_id
 from flowra_entrypoints.identity import CookiePolicy, IdentitySide, origin_of
@@ -100,6 +104,34 @@ async def _session_claims(
     return await identity.verify(access.access_token)
 
 
+def _needed_scope(request: Request[Any, Any, Any]) -> TokenScope:
+    """`read` for safe methods, else `write`; a route may lower it with the route option
+    `token_scope` (POST /ws/ticket only reads)."""
+    declared = request.route_handler.opt.get("token_scope")
+    if isinstance(declared, TokenScope):
+        return declared
+    return TokenScope.WRITE if request.method in UNSAFE_METHODS else TokenScope.READ
+
+
+async def _token_actor(request: Request[Any, Any, Any], secret: str) -> Actor:
+    """An API token: checked against the store on every request, then narrowed to its
+    scopes and counted in its own rate-limit bucket."""
+    state = request.app.state
+    governance: Governance = state.governance
+    counted = state.metrics.governance.token_authentications
+    try:
+        caller = await governance.tokens.authenticate(secret)
+    except DomainError as error:
+        counted.labels(error.code.value.lower()).inc()
+        raise
+    counted.labels("accepted").inc()
+    mark_token(request.scope, caller.token.id)
+    set_user_id(request.scope, caller.actor.user_id)
+    await _count_request(state, request, "token", caller.token.id)
+    require_token_scope(caller.actor, _needed_scope(request), f"{request.method} this resource")
+    return caller.actor
+
+
 async def provide_actor(request: Request[Any, Any, Any], core: Core) -> Actor:
     """Litestar dependency for every authenticated route.
 
@@ -108,19 +140,25 @@ async def provide_actor(request: Request[Any, Any, Any], core: Core) -> Actor:
     The app state is read from the request, which saves building a `State` copy per request.
     """
     state = request.app.state
+    header = request.headers.get("authorization")
+    if header is not None and is_token_secret(header.partition(" ")[2].strip()):
+        return await _token_actor(request, bearer_token(request))
     claims = await caller_claims(request, identity_of(state))
     user = await core.users.provision(claims)
     set_user_id(request.scope, user.id)
-    await _count_user_request(state, request, user.id)
+    await _count_request(state, request, "user", user.id)
     return Actor(user.id, is_system_admin=user.is_system_admin)
 
 
-async def _count_user_request(state: State, request: Request[Any, Any, Any], user_id: str) -> None:
+async def _count_request(
+    state: State, request: Request[Any, Any, Any], bucket: str, key: str
+) -> None:
+    """One hit in the caller's bucket: `user` per user, `token` per API token."""
     limiter: RateLimiter | None = state.rate_limiter
     if limiter is None:
         return
     limit, window = state.user_rate_limit
-    decision = await limiter.hit("user", user_id, limit=limit, window_seconds=window)
+    decision = await limiter.hit(bucket, key, limit=limit, window_seconds=window)
     set_rate_decision(request.scope, decision, f"{limit};w={int(window)}")
     if not decision.allowed:
         raise DomainError(ErrorCode.RATE_LIMITED, "Too many requests; slow down")

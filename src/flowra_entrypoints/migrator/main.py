@@ -1,6 +1,7 @@
 """`flowra-migrator [--config PATH] COMMAND`, COMMAND being one of
 `up [--to VERSION]`, `down [--steps N] [--yes-i-know]`, `status`,
-`rebuild-projections [--aggregate-type T] [--aggregate-id ID] [--yes-i-know]`.
+`rebuild-projections [--aggregate-type T] [--aggregate-id ID] [--yes-i-know]`,
+`audit-prune`, `export --out DIR`, `import --from DIR`.
 
 Exit codes (operations.md §1): 0 done, 1 refused or failed (nothing half-done: a refusal
 happens before any change), 2 configuration or usage error, 3 (`status`) migrations pending.
@@ -33,6 +34,7 @@ from flowra_adapters.system import SystemClock
 from flowra_core.domain.errors import FlowraError
 from flowra_core.domain.events import AggregateType
 from flowra_entrypoints.logging import configure_logging
+from flowra_entrypoints.migrator import governance
 from flowra_entrypoints.migrator.commands import rebuild_projections, run_command
 from flowra_entrypoints.settings import LoadedSettings, Settings, SettingsError, load_settings
 
@@ -100,6 +102,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help=f"allow {REBUILD} with env=production",
     )
+    governance.add_commands(commands, after)
     return parser.parse_args(argv)
 
 
@@ -127,6 +130,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     client = create_mongo_client(mongodb.uri, timeout=mongodb.timeout, max_pool_size=_POOL_SIZE)
     try:
         database = MongoDatabase(client, mongodb.database)
+        if args.command in governance.COMMANDS:
+            return await governance.COMMANDS[args.command](database, settings, args)
         if args.command == REBUILD:
             return await rebuild_projections(database, args, owner=_owner())
         migrator = Migrator(database, owner=_owner(), clock=SystemClock())

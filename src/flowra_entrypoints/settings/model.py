@@ -162,6 +162,20 @@ class WorkerSettings(_Section, kw_only=True, frozen=True):
     repair_interval: PositiveDuration = 30.0
 
 
+class AuditSettings(_Section, kw_only=True, frozen=True):
+    enabled: bool = True  # the deployment guide's checklist: "Enable audit logging"
+    retention: PositiveDuration = 365 * 86400.0  # `flowra-migrator audit-prune` deletes older
+
+
+class WebhookSettings(_Section, kw_only=True, frozen=True):
+    timeout: PositiveDuration = 10.0  # one delivery attempt, connect to last byte
+    # SSRF guard: loopback, link-local and private targets are refused unless allowed here.
+    allow_private_targets: bool = False
+    allowed_hosts: tuple[str, ...] = ()  # on-premise receivers (host names or addresses)
+    delivery_interval: PositiveDuration = 2.0
+    delivery_retention: PositiveDuration = 30 * 86400.0  # delivered entries of the log
+
+
 class Settings(msgspec.Struct, kw_only=True, frozen=True):
     env: Environment = "development"
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
@@ -178,6 +192,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     rate_limit: RateLimitSettings = msgspec.field(default_factory=RateLimitSettings)
     metrics: MetricsSettings = msgspec.field(default_factory=MetricsSettings)
     worker: WorkerSettings = msgspec.field(default_factory=WorkerSettings)
+    audit: AuditSettings = msgspec.field(default_factory=AuditSettings)
+    webhooks: WebhookSettings = msgspec.field(default_factory=WebhookSettings)
 
     @property
     def is_production(self) -> bool:

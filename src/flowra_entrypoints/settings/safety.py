@@ -98,6 +98,8 @@ def check_production(settings: Settings) -> SafetyReport:
         report.warnings.append("redis.password is empty (production)")
     if not settings.rate_limit.enabled:
         report.warnings.append("rate_limit.enabled is false (production)")
+    if not settings.audit.enabled:
+        report.warnings.append("audit.enabled is false (production): enable audit logging")
     if settings.log.level == "debug":
         report.warnings.append("log.level is debug (production)")
     return report

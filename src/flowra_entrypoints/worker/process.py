@@ -14,6 +14,7 @@ import uvicorn
 from loguru import logger
 
 from flowra_core.app.core import FlowraCore
+from flowra_core.app.governance import Governance
 from flowra_core.ports.live import PresenceStatus
 from flowra_core.ports.locks import LeaseLocks
 from flowra_entrypoints.cli import EXIT_RUNTIME_FAILURE
@@ -26,6 +27,7 @@ from flowra_entrypoints.worker.job_names import job_names
 from flowra_entrypoints.worker.jobs import build_jobs
 from flowra_entrypoints.worker.listener import WorkerListener
 from flowra_entrypoints.worker.runner import JobRunner
+from flowra_entrypoints.worker.webhook_job import build_webhook_job
 
 
 class _ListenerServer(uvicorn.Server):
@@ -89,11 +91,12 @@ class WorkerProcess:
         self, container: Container, core: FlowraCore, locks: LeaseLocks, metrics: Metrics
     ) -> None:
         http_client: httpx.AsyncClient = container.http_client()
-        jobs = [
-            job
-            for job in build_jobs(core, self._settings, metrics, http_client, container.event_bus())
-            if job.name in job_names(self._job_names)
+        governance: Governance = await resolved(container.governance())
+        every_job = [
+            *build_jobs(core, self._settings, metrics, http_client, container.event_bus()),
+            build_webhook_job(governance, self._settings, metrics),
         ]
+        jobs = [job for job in every_job if job.name in job_names(self._job_names)]
         self._runner = JobRunner(jobs, locks, self._owner)
         tasks = [asyncio.create_task(self._runner.run(), name="jobs")]
         port = self._settings.worker.metrics_port

@@ -58,7 +58,7 @@ async def test_the_worker_knows_every_job_of_the_guide() -> None:
 
     repair = next(job for job in jobs if job.name == REPAIR)
     assert repair.interval == 30.0  # the default of worker.repair_interval
-    assert KNOWN_JOBS[-1] == REPAIR
+    assert REPAIR in KNOWN_JOBS
     assert selected_jobs("relay, repair") == ["relay", REPAIR]
     assert {job.name for job in jobs} == {RELAY, REPAIR}
     assert job_names([CATCHUP]) == job_names([DISPATCH]) == {RELAY}

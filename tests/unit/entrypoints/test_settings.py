@@ -312,6 +312,31 @@ KEY_TABLE: list[tuple[str, str, object, str, object]] = [
     ("worker.user_sync_enabled", "FLOWRA_WORKER_USER_SYNC_ENABLED", True, "no", False),
     ("worker.user_sync_interval", "FLOWRA_WORKER_USER_SYNC_INTERVAL", 900.0, "1h", 3600.0),
     ("worker.repair_interval", "FLOWRA_WORKER_REPAIR_INTERVAL", 30.0, "1m30s", 90.0),
+    ("audit.enabled", "FLOWRA_AUDIT_ENABLED", True, "false", False),
+    ("audit.retention", "FLOWRA_AUDIT_RETENTION", 365 * 86400.0, "30d", 30 * 86400.0),
+    ("webhooks.timeout", "FLOWRA_WEBHOOKS_TIMEOUT", 10.0, "5s", 5.0),
+    (
+        "webhooks.allow_private_targets",
+        "FLOWRA_WEBHOOKS_ALLOW_PRIVATE_TARGETS",
+        False,
+        "true",
+        True,
+    ),
+    (
+        "webhooks.allowed_hosts",
+        "FLOWRA_WEBHOOKS_ALLOWED_HOSTS",
+        (),
+        "ci.internal,10.0.0.5",
+        ("ci.internal", "10.0.0.5"),
+    ),
+    ("webhooks.delivery_interval", "FLOWRA_WEBHOOKS_DELIVERY_INTERVAL", 2.0, "1s", 1.0),
+    (
+        "webhooks.delivery_retention",
+        "FLOWRA_WEBHOOKS_DELIVERY_RETENTION",
+        30 * 86400.0,
+        "7d",
+        7 * 86400.0,
+    ),
 ]
 # Variables a row needs so that its sample is visible (memory storage forces unified mode).
 ROW_CONTEXT: dict[str, dict[str, str]] = {"worker.embedded": {"FLOWRA_STORAGE_BACKEND": "mongo"}}
@@ -866,6 +891,7 @@ def test_multibyte_jwt_secret_is_measured_in_bytes() -> None:
     [
         ("FLOWRA_REDIS_PASSWORD", "", "redis.password is empty"),
         ("FLOWRA_RATE_LIMIT_ENABLED", "false", "rate_limit.enabled is false"),
+        ("FLOWRA_AUDIT_ENABLED", "false", "audit.enabled is false"),
         ("FLOWRA_LOG_LEVEL", "debug", "log.level is debug"),
     ],
 )

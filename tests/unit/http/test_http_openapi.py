@@ -90,6 +90,25 @@ SPEC_ROUTES = [
     ("GET", "/api/v1/files/{file_id}/{file_name}"),
     # Search
     ("GET", W + "/search"),
+    # API tokens and bots (issue 17)
+    ("POST", "/api/v1/tokens"),
+    ("GET", "/api/v1/tokens"),
+    ("DELETE", "/api/v1/tokens/{token_id}"),
+    ("POST", W + "/bots"),
+    ("GET", W + "/bots"),
+    # Audit log (issue 17)
+    ("GET", W + "/audit"),
+    ("GET", W + "/audit/export"),
+    ("GET", "/api/v1/audit"),
+    ("GET", "/api/v1/audit/export"),
+    # Webhooks (issue 17)
+    ("POST", W + "/webhooks"),
+    ("GET", W + "/webhooks"),
+    ("GET", W + "/webhooks/{endpoint_id}"),
+    ("PATCH", W + "/webhooks/{endpoint_id}"),
+    ("DELETE", W + "/webhooks/{endpoint_id}"),
+    ("GET", W + "/webhooks/{endpoint_id}/deliveries"),
+    ("POST", W + "/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver"),
     # WebSocket ticket and operational endpoints
     ("POST", "/api/v1/ws/ticket"),
     ("GET", "/api/v1/ws"),

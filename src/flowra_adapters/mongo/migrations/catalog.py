@@ -10,6 +10,7 @@ from flowra_adapters.mongo.migrations import (
     m0005_reaction_work,
     m0006_thread_stats_on_messages,
     m0007_list_indexes,
+    m0008_governance,
 )
 from flowra_adapters.mongo.migrations.model import Migration
 
@@ -21,4 +22,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0005_reaction_work.MIGRATION,
     m0006_thread_stats_on_messages.MIGRATION,
     m0007_list_indexes.MIGRATION,
+    m0008_governance.MIGRATION,
 )

@@ -21,6 +21,7 @@ class UserSource(StrEnum):
     LOGIN = "login"
     SYNC = "sync"
     DEV = "dev"
+    BOT = "bot"  # a workspace bot: no identity, acts through its API tokens
 
 
 class DeactivationReason(StrEnum):

@@ -9,6 +9,7 @@ from litestar import Controller, Request, post
 from litestar.datastructures import State
 from litestar.status_codes import HTTP_201_CREATED
 
+from flowra_core.domain.tokens import TokenScope
 from flowra_entrypoints.http.auth import CurrentActor
 from flowra_entrypoints.http.dto.common import Struct
 from flowra_entrypoints.http.sessions import session_id_of
@@ -24,7 +25,12 @@ class WebSocketTicketController(Controller):
     path = "/api/v1/ws/ticket"
     tags = ["websocket"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
-    @post("/", status_code=HTTP_201_CREATED, summary="A single-use ticket for GET /api/v1/ws")
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        summary="A single-use ticket for GET /api/v1/ws",
+        opt={"token_scope": TokenScope.READ},  # an API token with `read` may open a socket
+    )
     async def issue(
         self, actor: CurrentActor, state: State, request: Request[Any, Any, Any]
     ) -> WebSocketTicketResponse:

@@ -1,0 +1,1 @@
+"""Outgoing webhook HTTP calls."""
