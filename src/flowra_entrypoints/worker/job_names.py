@@ -8,8 +8,9 @@ CATCHUP = "catchup"
 DISPATCH = "dispatch"
 USER_SYNC = "user_sync"
 REPAIR = "repair"
+WEBHOOKS = "webhooks"
 
-KNOWN_JOBS = (RELAY, CATCHUP, DISPATCH, USER_SYNC, REPAIR)
+KNOWN_JOBS = (RELAY, CATCHUP, DISPATCH, USER_SYNC, REPAIR, WEBHOOKS)
 # The guide's names from before the reaction work list: the one sweep (`relay`) now does what
 # the catch-up and the dispatch sweep did, so they name it too.
 JOB_ALIASES = {CATCHUP: RELAY, DISPATCH: RELAY}

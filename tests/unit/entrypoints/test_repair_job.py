@@ -60,5 +60,5 @@ async def test_the_worker_knows_every_job_of_the_guide() -> None:
     assert repair.interval == 30.0  # the default of worker.repair_interval
     assert REPAIR in KNOWN_JOBS
     assert selected_jobs("relay, repair") == ["relay", REPAIR]
-    assert {job.name for job in jobs} == {RELAY, REPAIR}
+    assert {RELAY, REPAIR} <= {job.name for job in jobs}
     assert job_names([CATCHUP]) == job_names([DISPATCH]) == {RELAY}
