@@ -32,4 +32,13 @@ SHARD_KEYS: Mapping[str, str | None] = {
     names.REPAIR_QUEUE: None,
     names.LOCKS: None,
     names.MIGRATIONS: None,
+    # Work lists hold only what is pending (design §2.6): small, found by one index.
+    names.REACTION_WORK: None,
+    names.WEBHOOK_DELIVERIES: None,
+    # Governance: tokens are found by their id on every request that carries one, bots and
+    # endpoints are few per workspace; the audit log is append-heavy and read per workspace.
+    names.API_TOKENS: None,
+    names.BOTS: None,
+    names.WEBHOOK_ENDPOINTS: None,
+    names.AUDIT_LOG: "workspace_id",
 }
