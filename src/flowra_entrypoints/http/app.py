@@ -14,7 +14,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.response import Response
 
 from flowra_core.app.core import FlowraCore
@@ -39,7 +39,11 @@ from flowra_entrypoints.http.health import (
     metrics_endpoint,
 )
 from flowra_entrypoints.http.limits import RateLimits, RequestLimitsMiddleware
-from flowra_entrypoints.http.openapi import RequestBodySchemaPlugin
+from flowra_entrypoints.http.openapi import (
+    ContractJsonRenderPlugin,
+    RequestBodySchemaPlugin,
+    contract_document,
+)
 from flowra_entrypoints.http.problems import (
     handle_flowra_error,
     handle_http_exception,
@@ -60,8 +64,9 @@ _swagger = SwaggerRenderPlugin(path="/swagger")
 @get("/docs", include_in_schema=False, media_type="text/html", sync_to_thread=False)
 def docs(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The interactive docs, rendered from the same schema as /schema."""
-    schema = request.app.openapi_schema.to_schema()
-    return Response(_swagger.render(request, schema), media_type="text/html")
+    return Response(
+        _swagger.render(request, contract_document(request.app)), media_type="text/html"
+    )
 
 
 def _cors(settings: Settings) -> CORSConfig | None:
@@ -182,7 +187,7 @@ def create_litestar(container: Container) -> Litestar:
             title="Flowra API",
             version=APP_VERSION,
             path="/schema",
-            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"]), _swagger],
+            render_plugins=[ContractJsonRenderPlugin(path=["/", "/openapi.json"]), _swagger],
         ),
         cors_config=_cors(settings),
         request_max_body_size=1024 * 1024,

@@ -29,6 +29,7 @@ from flowra_entrypoints.http.auth import (
     local_only,
 )
 from flowra_entrypoints.http.dto.common import RequestBody, Struct, UserResponse, user_response
+from flowra_entrypoints.http.error_contract import problems
 from flowra_entrypoints.http.sessions import (
     LOGIN_COOKIE,
     LOGIN_COOKIE_PATH,
@@ -157,6 +158,7 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
+    @problems(ErrorCode.NOT_FOUND)
     @get("/login", guards=[keycloak_only], summary="Start the browser login (Keycloak)")
     async def login(self, state: State, redirect_to: FromQuery[str] = "/") -> Redirect:
         identity = identity_of(state)
@@ -172,6 +174,7 @@ class AuthController(Controller):
         )
         return Redirect(request.url, status_code=302, cookies=[pending])
 
+    @problems(ErrorCode.NOT_FOUND, ErrorCode.INVALID_OAUTH_STATE, ErrorCode.LOGIN_FAILED)
     @get("/callback", guards=[keycloak_only], summary="Finish the browser login (Keycloak)")
     async def callback(
         self,
@@ -207,6 +210,7 @@ class AuthController(Controller):
         used = _expired(LOGIN_COOKIE, path=LOGIN_COOKIE_PATH, policy=identity.cookies)
         return Redirect(pending.redirect_to, status_code=302, cookies=[session, used])
 
+    @problems(ErrorCode.NOT_FOUND, ErrorCode.LOGIN_FAILED)
     @post(
         "/token",
         guards=[keycloak_only],
@@ -221,6 +225,7 @@ class AuthController(Controller):
         tokens = await keycloak.oidc.exchange_code(data.code, data.redirect_uri, data.code_verifier)
         return await _idp_tokens(identity, core, tokens)
 
+    @problems(ErrorCode.NOT_FOUND, ErrorCode.USER_INACTIVE)
     @post(
         "/dev/token",
         guards=[local_only],
@@ -242,6 +247,7 @@ class AuthController(Controller):
         )
         return await _local_tokens(core, issued)
 
+    @problems(ErrorCode.INVALID_REFRESH_TOKEN)
     @post("/refresh", status_code=HTTP_200_OK, summary="New tokens for a refresh token")
     async def refresh(
         self, data: JSONBody[RefreshRequest], state: State, core: Core

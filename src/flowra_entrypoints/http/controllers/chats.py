@@ -7,7 +7,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from flowra_core.app.task_filters import TaskFilters
-from flowra_core.domain.errors import ValidationFailed
+from flowra_core.domain.errors import ErrorCode, ValidationFailed
 from flowra_entrypoints.http.auth import Core, CurrentActor
 from flowra_entrypoints.http.dto.chats import (
     AddParticipantRequest,
@@ -29,6 +29,7 @@ from flowra_entrypoints.http.dto.chats import (
     presence_response,
 )
 from flowra_entrypoints.http.dto.common import ListResponse, list_response
+from flowra_entrypoints.http.error_contract import problems
 
 WS = "/api/v1/workspaces/{workspace_id:str}"
 C = "/{chat_id:str}"
@@ -85,6 +86,7 @@ class ChatsController(Controller):
     ) -> ChatResponse:
         return chat_response(await core.chats.get(actor, workspace_id, chat_id))
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.NOT_PARTICIPANT, ErrorCode.NOT_A_WORK_ITEM)
     @patch(C, summary="Change title or work-item fields")
     async def patch_chat(
         self,
@@ -99,12 +101,14 @@ class ChatsController(Controller):
         view = await core.chats.patch(actor, workspace_id, chat_id, data.changes())
         return chat_response(view)
 
+    @problems(ErrorCode.FORBIDDEN)
     @delete(C, summary="Delete a chat")
     async def delete_chat(
         self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
     ) -> None:
         await core.chats.delete(actor, workspace_id, chat_id)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.ALREADY_THIS_TYPE)
     @post(C + "/convert", status_code=HTTP_200_OK, summary="Convert to task, bug or epic")
     async def convert(
         self,
@@ -119,24 +123,38 @@ class ChatsController(Controller):
         )
         return chat_response(view)
 
+    @problems(
+        ErrorCode.FORBIDDEN,
+        ErrorCode.NOT_PARTICIPANT,
+        ErrorCode.NOT_A_WORK_ITEM,
+        ErrorCode.CHAT_ALREADY_CLOSED,
+    )
     @post(C + "/close", status_code=HTTP_200_OK, summary="Close a work item")
     async def close(
         self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
     ) -> ChatResponse:
         return chat_response(await core.chats.close(actor, workspace_id, chat_id))
 
+    @problems(
+        ErrorCode.FORBIDDEN,
+        ErrorCode.NOT_PARTICIPANT,
+        ErrorCode.NOT_A_WORK_ITEM,
+        ErrorCode.CHAT_NOT_CLOSED,
+    )
     @post(C + "/reopen", status_code=HTTP_200_OK, summary="Reopen a work item")
     async def reopen(
         self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
     ) -> ChatResponse:
         return chat_response(await core.chats.reopen(actor, workspace_id, chat_id))
 
+    @problems(ErrorCode.FORBIDDEN)
     @post(C + "/join", status_code=HTTP_200_OK, summary="Join a public chat")
     async def join(
         self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
     ) -> ChatResponse:
         return chat_response(await core.chats.join(actor, workspace_id, chat_id))
 
+    @problems(ErrorCode.NOT_PARTICIPANT, ErrorCode.LAST_CHAT_ADMIN)
     @post(C + "/leave", status_code=HTTP_204_NO_CONTENT, summary="Leave a chat")
     async def leave(
         self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
@@ -158,6 +176,7 @@ class ChatsController(Controller):
         )
         return list_response(page, participant_response)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.ALREADY_PARTICIPANT)
     @post(C + "/participants", summary="Add a participant")
     async def add_participant(
         self,
@@ -172,6 +191,7 @@ class ChatsController(Controller):
         )
         return participant_response(view)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.PARTICIPANT_NOT_FOUND, ErrorCode.LAST_CHAT_ADMIN)
     @delete(C + "/participants/{user_id:str}", summary="Remove a participant (or yourself)")
     async def remove_participant(
         self,
@@ -212,6 +232,7 @@ class ChatsController(Controller):
         )
         return list_response(page, event_response)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.NOT_PARTICIPANT, ErrorCode.NOT_A_WORK_ITEM)
     @post(C + "/attachments", status_code=HTTP_200_OK, summary="Attach an uploaded file")
     async def add_attachment(
         self,
@@ -224,6 +245,12 @@ class ChatsController(Controller):
         view = await core.chats.add_attachment(actor, workspace_id, chat_id, data.file_id)
         return chat_response(view)
 
+    @problems(
+        ErrorCode.FORBIDDEN,
+        ErrorCode.NOT_PARTICIPANT,
+        ErrorCode.NOT_A_WORK_ITEM,
+        ErrorCode.ATTACHMENT_NOT_FOUND,
+    )
     @delete(C + "/attachments/{file_id:str}", summary="Remove an attachment")
     async def remove_attachment(
         self,

@@ -24,6 +24,7 @@ from flowra_entrypoints.http.dto.files import (
     download_headers,
     file_response,
 )
+from flowra_entrypoints.http.error_contract import problems
 from flowra_entrypoints.http.limits import MULTIPART_OVERHEAD
 from flowra_entrypoints.http.problems import STATUS_OF, problem_response
 
@@ -56,6 +57,12 @@ class UploadController(Controller):
     path = C
     tags = ["files"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
+    @problems(
+        ErrorCode.FORBIDDEN,
+        ErrorCode.NOT_PARTICIPANT,
+        ErrorCode.FILE_TOO_LARGE,
+        ErrorCode.UNSUPPORTED_FILE_TYPE,
+    )
     @post(
         "/files",
         summary="Upload a file into the chat (multipart, one part `file`)",
@@ -87,6 +94,7 @@ class DownloadsController(Controller):
     path = "/api/v1/files"
     tags = ["files"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
+    @problems(ErrorCode.FILE_NOT_FOUND)
     @get("/{file_id:str}", media_type=BYTES, summary="Download a file")
     async def download(
         self, file_id: FromPath[str], actor: CurrentActor, core: Core
@@ -94,6 +102,7 @@ class DownloadsController(Controller):
         view, content = await core.files.download(actor, file_id)
         return Response(content, headers=download_headers(view))
 
+    @problems(ErrorCode.FILE_NOT_FOUND)
     @get(
         "/{file_id:str}/{file_name:str}",
         media_type=BYTES,

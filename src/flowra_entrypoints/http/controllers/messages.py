@@ -7,6 +7,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
+from flowra_core.domain.errors import ErrorCode
 from flowra_entrypoints.http.auth import Core, CurrentActor
 from flowra_entrypoints.http.dto.common import ListResponse, list_response
 from flowra_entrypoints.http.dto.messages import (
@@ -20,6 +21,7 @@ from flowra_entrypoints.http.dto.messages import (
     read_state_response,
     sent_message_response,
 )
+from flowra_entrypoints.http.error_contract import problems
 from flowra_entrypoints.ws.gateway import WebSocketGateway
 
 C = "/api/v1/workspaces/{workspace_id:str}/chats/{chat_id:str}"
@@ -35,6 +37,7 @@ class MessagesController(Controller):
     path = C
     tags = ["messages"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.NOT_PARTICIPANT)
     @post("/messages", summary="Send a message (tag lines are applied)")
     async def send(
         self,
@@ -83,6 +86,7 @@ class MessagesController(Controller):
         view = await core.messages.get(actor, workspace_id, chat_id, message_id)
         return message_response(view)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.NOT_PARTICIPANT, ErrorCode.MESSAGE_DELETED)
     @patch(M, summary="Edit a message (author)")
     async def edit(
         self,
@@ -98,6 +102,7 @@ class MessagesController(Controller):
         )
         return message_response(view)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.MESSAGE_DELETED)
     @delete(M, summary="Delete a message (author, chat admin, workspace admin)")
     async def delete_message(
         self,
@@ -125,6 +130,7 @@ class MessagesController(Controller):
         )
         return list_response(page, message_response)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.NOT_PARTICIPANT, ErrorCode.MESSAGE_DELETED)
     @put(REACTION, summary="React with an emoji (idempotent)")
     async def add_reaction(
         self,
@@ -138,6 +144,7 @@ class MessagesController(Controller):
         view = await core.messages.add_reaction(actor, workspace_id, chat_id, message_id, emoji)
         return message_response(view)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.NOT_PARTICIPANT, ErrorCode.MESSAGE_DELETED)
     @delete(REACTION, status_code=HTTP_200_OK, summary="Take back a reaction (idempotent)")
     async def remove_reaction(
         self,
@@ -151,6 +158,7 @@ class MessagesController(Controller):
         view = await core.messages.remove_reaction(actor, workspace_id, chat_id, message_id, emoji)
         return message_response(view)
 
+    @problems(ErrorCode.NOT_PARTICIPANT)
     @post("/read", status_code=HTTP_200_OK, summary="Move the caller's read marker forward")
     async def mark_read(
         self,

@@ -5,15 +5,18 @@ from __future__ import annotations
 from litestar import Controller, get
 from litestar.params import FromPath, FromQuery
 
+from flowra_core.domain.errors import ErrorCode
 from flowra_entrypoints.http.auth import Core, CurrentActor
 from flowra_entrypoints.http.dto.common import ListResponse, list_response
 from flowra_entrypoints.http.dto.search import SearchHitResponse, comma_list, search_hit_response
+from flowra_entrypoints.http.error_contract import problems
 
 
 class SearchController(Controller):
     path = "/api/v1/workspaces/{workspace_id:str}"
     tags = ["search"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
+    @problems(ErrorCode.CHAT_NOT_FOUND)  # `chat_id` narrows the search to one readable chat
     @get("/search", summary="Messages, chats and work items by words, newest first")
     async def search(
         self,

@@ -6,7 +6,7 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
-from flowra_core.domain.errors import ValidationFailed
+from flowra_core.domain.errors import ErrorCode, ValidationFailed
 from flowra_entrypoints.http.auth import Core, CurrentActor
 from flowra_entrypoints.http.dto.common import ListResponse, list_response
 from flowra_entrypoints.http.dto.workspaces import (
@@ -25,6 +25,7 @@ from flowra_entrypoints.http.dto.workspaces import (
     member_response,
     workspace_response,
 )
+from flowra_entrypoints.http.error_contract import problems
 
 W = "/{workspace_id:str}"
 
@@ -61,6 +62,7 @@ class WorkspacesController(Controller):
     ) -> WorkspaceResponse:
         return workspace_response(await core.workspaces.get(actor, workspace_id))
 
+    @problems(ErrorCode.FORBIDDEN)
     @patch(W, summary="Edit name or description")
     async def update(
         self,
@@ -75,6 +77,7 @@ class WorkspacesController(Controller):
         view = await core.workspaces.update(actor, workspace_id, name=name, description=description)
         return workspace_response(view)
 
+    @problems(ErrorCode.FORBIDDEN)
     @delete(W, summary="Delete a workspace (owner)")
     async def delete_workspace(
         self, workspace_id: FromPath[str], actor: CurrentActor, core: Core
@@ -97,6 +100,7 @@ class WorkspacesController(Controller):
         )
         return list_response(page, member_response)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.USER_NOT_FOUND, ErrorCode.ALREADY_MEMBER)
     @post(W + "/members", summary="Add a member")
     async def add_member(
         self,
@@ -110,6 +114,7 @@ class WorkspacesController(Controller):
         )
         return member_response(view)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.MEMBER_NOT_FOUND, ErrorCode.CANNOT_CHANGE_OWNER_ROLE)
     @patch(W + "/members/{user_id:str}", summary="Change a member's role (owner)")
     async def change_role(
         self,
@@ -122,16 +127,19 @@ class WorkspacesController(Controller):
         view = await core.workspaces.change_role(actor, workspace_id, user_id, role=data.role)
         return member_response(view)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.MEMBER_NOT_FOUND, ErrorCode.CANNOT_REMOVE_OWNER)
     @delete(W + "/members/{user_id:str}", summary="Remove a member (or yourself)")
     async def remove_member(
         self, workspace_id: FromPath[str], user_id: FromPath[str], actor: CurrentActor, core: Core
     ) -> None:
         await core.workspaces.remove_member(actor, workspace_id, user_id)
 
+    @problems(ErrorCode.OWNER_CANNOT_LEAVE)
     @post(W + "/leave", status_code=HTTP_204_NO_CONTENT, summary="Leave the workspace")
     async def leave(self, workspace_id: FromPath[str], actor: CurrentActor, core: Core) -> None:
         await core.workspaces.leave(actor, workspace_id)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.MEMBER_NOT_FOUND)
     @post(W + "/transfer-ownership", status_code=HTTP_200_OK, summary="Make another member owner")
     async def transfer_ownership(
         self,
@@ -143,6 +151,7 @@ class WorkspacesController(Controller):
         view = await core.workspaces.transfer_ownership(actor, workspace_id, user_id=data.user_id)
         return workspace_response(view)
 
+    @problems(ErrorCode.FORBIDDEN)
     @post(W + "/invites", summary="Create an invite")
     async def create_invite(
         self,
@@ -160,6 +169,7 @@ class WorkspacesController(Controller):
         )
         return invite_response(view)
 
+    @problems(ErrorCode.FORBIDDEN)
     @get(W + "/invites", summary="Invites, newest first")
     async def invites(
         self,
@@ -175,6 +185,7 @@ class WorkspacesController(Controller):
         )
         return list_response(page, invite_response)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.INVITE_NOT_FOUND)
     @delete(W + "/invites/{invite_id:str}", summary="Revoke an invite")
     async def revoke_invite(
         self, workspace_id: FromPath[str], invite_id: FromPath[str], actor: CurrentActor, core: Core
@@ -192,6 +203,7 @@ class InvitesController(Controller):
     ) -> InvitePreviewResponse:
         return invite_preview_response(await core.workspaces.preview_invite(token))
 
+    @problems(ErrorCode.INVITE_EXPIRED, ErrorCode.INVITE_REVOKED, ErrorCode.INVITE_EXHAUSTED)
     @post("/{token:str}/accept", status_code=HTTP_200_OK, summary="Accept an invite")
     async def accept(
         self, token: FromPath[str], actor: CurrentActor, core: Core
