@@ -11,21 +11,28 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar import Litestar, Request
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Schema
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.routes import HTTPRoute
 
 from flowra_core.domain.errors import ErrorCode
-from flowra_entrypoints.http.dto.common import RequestBody
+from flowra_entrypoints.http.dto.common import PatchBody, RequestBody
 from flowra_entrypoints.http.error_contract import codes_of
+from flowra_entrypoints.http.openapi_links import add_links
+from flowra_entrypoints.http.openapi_schemas import (
+    REF,
+    body_components,
+    body_struct,
+    parameter_schema,
+)
 from flowra_entrypoints.http.problems import PROBLEM_MEDIA_TYPE, STATUS_OF, Problem, title_for
 
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
     from litestar.typing import FieldDefinition
 
-REF = "#/components/schemas/{name}"
 _STATE_KEY = "contract_document"
 
 
@@ -51,6 +58,8 @@ class RequestBodySchemaPlugin(OpenAPISchemaPlugin):
         )
         schema = builtin.to_openapi_schema(field_definition, schema_creator)
         schema.additional_properties = False
+        if field_definition.is_subclass_of(PatchBody):
+            schema.min_properties = 1
         return schema
 
 
@@ -72,9 +81,9 @@ def _error_responses(codes: set[ErrorCode]) -> dict[str, Any]:
     }
 
 
-def _operations(app: Litestar) -> list[tuple[str, str, Any]]:
+def _operations(app: Litestar) -> list[tuple[str, str, HTTPRouteHandler]]:
     """(path, method, handler) of every documented operation."""
-    found: list[tuple[str, str, Any]] = []
+    found: list[tuple[str, str, HTTPRouteHandler]] = []
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
             continue
@@ -113,14 +122,31 @@ def _finish_operation(operation: dict[str, Any], handler: Any, codes: set[ErrorC
     operation["responses"] = dict(sorted(responses.items()))
 
 
+def _parameters_from_msgspec(operation: dict[str, Any], handler: HTTPRouteHandler) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] in ("query", "path"):
+            schema = parameter_schema(handler, parameter["name"])
+            if schema is not None:
+                parameter["schema"] = schema
+                parameter.pop("allowEmptyValue", None)
+
+
 def build_contract_document(app: Litestar) -> dict[str, Any]:
     document: dict[str, Any] = copy.deepcopy(app.openapi_schema.to_schema())
-    _, components = msgspec.json.schema_components([Problem], ref_template=REF)
-    document.setdefault("components", {}).setdefault("schemas", {}).update(components)
-    for path, method, handler in _operations(app):
+    operations = _operations(app)
+    bodies = sorted(
+        {body for _, _, handler in operations if (body := body_struct(handler)) is not None},
+        key=lambda body: body.__name__,
+    )
+    _, problem = msgspec.json.schema_components([Problem], ref_template=REF)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update({**problem, **body_components(bodies)})
+    for path, method, handler in operations:
         operation = document["paths"].get(path, {}).get(method.lower())
         if operation is not None:
+            _parameters_from_msgspec(operation, handler)
             _finish_operation(operation, handler, codes_of(handler, method, path))
+    add_links(document)
     return document
 
 

@@ -28,7 +28,14 @@ from flowra_entrypoints.http.auth import (
     keycloak_only,
     local_only,
 )
-from flowra_entrypoints.http.dto.common import RequestBody, Struct, UserResponse, user_response
+from flowra_entrypoints.http.dto.common import (
+    RequestBody,
+    Struct,
+    UserResponse,
+    object_or_nothing,
+    user_response,
+)
+from flowra_entrypoints.http.dto.constraints import DevUsername, DisplayName, Email
 from flowra_entrypoints.http.error_contract import problems
 from flowra_entrypoints.http.sessions import (
     LOGIN_COOKIE,
@@ -42,9 +49,9 @@ NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 
 
 class DevTokenRequest(RequestBody):
-    username: str
-    display_name: str | None = None
-    email: str | None = None
+    username: DevUsername
+    display_name: DisplayName | None = None
+    email: Email | None = None
     is_system_admin: bool = False
 
 
@@ -259,7 +266,12 @@ class AuthController(Controller):
         tokens = await keycloak.oidc.refresh(data.refresh_token)
         return await _idp_tokens(identity, core, tokens)
 
-    @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="End the session, revoke tokens")
+    @post(
+        "/logout",
+        status_code=HTTP_204_NO_CONTENT,
+        before_request=object_or_nothing,
+        summary="End the session, revoke tokens",
+    )
     async def logout(
         self,
         actor: CurrentActor,

@@ -29,6 +29,18 @@ from flowra_entrypoints.http.dto.chats import (
     presence_response,
 )
 from flowra_entrypoints.http.dto.common import ListResponse, list_response
+from flowra_entrypoints.http.dto.constraints import (
+    CategoryList,
+    ChatSortName,
+    ChatTypeList,
+    Id,
+    Limit,
+    PriorityList,
+    SeverityList,
+    StatusList,
+    TaskSortName,
+    WorkItemTypeList,
+)
 from flowra_entrypoints.http.error_contract import problems
 
 WS = "/api/v1/workspaces/{workspace_id:str}"
@@ -47,7 +59,7 @@ class ChatsController(Controller):
     @post("/", summary="Create a chat or work item")
     async def create(
         self,
-        workspace_id: FromPath[str],
+        workspace_id: FromPath[Id],
         data: JSONBody[CreateChatRequest],
         actor: CurrentActor,
         core: Core,
@@ -58,14 +70,14 @@ class ChatsController(Controller):
     @get("/", summary="Readable chats")
     async def list_chats(
         self,
-        workspace_id: FromPath[str],
+        workspace_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        type: FromQuery[str | None] = None,
+        type: FromQuery[ChatTypeList | None] = None,
         q: FromQuery[str | None] = None,
         joined: FromQuery[bool] = False,
-        sort: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        sort: FromQuery[ChatSortName | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[ChatSummaryResponse]:
         page = await core.chats.list_chats(
@@ -82,7 +94,7 @@ class ChatsController(Controller):
 
     @get(C, summary="A chat")
     async def get_chat(
-        self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
+        self, workspace_id: FromPath[Id], chat_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> ChatResponse:
         return chat_response(await core.chats.get(actor, workspace_id, chat_id))
 
@@ -90,8 +102,8 @@ class ChatsController(Controller):
     @patch(C, summary="Change title or work-item fields")
     async def patch_chat(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         data: JSONBody[PatchChatRequest],
         actor: CurrentActor,
         core: Core,
@@ -104,7 +116,7 @@ class ChatsController(Controller):
     @problems(ErrorCode.FORBIDDEN)
     @delete(C, summary="Delete a chat")
     async def delete_chat(
-        self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
+        self, workspace_id: FromPath[Id], chat_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> None:
         await core.chats.delete(actor, workspace_id, chat_id)
 
@@ -112,8 +124,8 @@ class ChatsController(Controller):
     @post(C + "/convert", status_code=HTTP_200_OK, summary="Convert to task, bug or epic")
     async def convert(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         data: JSONBody[ConvertRequest],
         actor: CurrentActor,
         core: Core,
@@ -131,7 +143,7 @@ class ChatsController(Controller):
     )
     @post(C + "/close", status_code=HTTP_200_OK, summary="Close a work item")
     async def close(
-        self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
+        self, workspace_id: FromPath[Id], chat_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> ChatResponse:
         return chat_response(await core.chats.close(actor, workspace_id, chat_id))
 
@@ -143,32 +155,32 @@ class ChatsController(Controller):
     )
     @post(C + "/reopen", status_code=HTTP_200_OK, summary="Reopen a work item")
     async def reopen(
-        self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
+        self, workspace_id: FromPath[Id], chat_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> ChatResponse:
         return chat_response(await core.chats.reopen(actor, workspace_id, chat_id))
 
     @problems(ErrorCode.FORBIDDEN)
     @post(C + "/join", status_code=HTTP_200_OK, summary="Join a public chat")
     async def join(
-        self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
+        self, workspace_id: FromPath[Id], chat_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> ChatResponse:
         return chat_response(await core.chats.join(actor, workspace_id, chat_id))
 
     @problems(ErrorCode.NOT_PARTICIPANT, ErrorCode.LAST_CHAT_ADMIN)
     @post(C + "/leave", status_code=HTTP_204_NO_CONTENT, summary="Leave a chat")
     async def leave(
-        self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
+        self, workspace_id: FromPath[Id], chat_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> None:
         await core.chats.leave(actor, workspace_id, chat_id)
 
     @get(C + "/participants", summary="Participants, by join time")
     async def participants(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        limit: FromQuery[int | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[ParticipantResponse]:
         page = await core.chats.participants(
@@ -180,8 +192,8 @@ class ChatsController(Controller):
     @post(C + "/participants", summary="Add a participant")
     async def add_participant(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         data: JSONBody[AddParticipantRequest],
         actor: CurrentActor,
         core: Core,
@@ -195,9 +207,9 @@ class ChatsController(Controller):
     @delete(C + "/participants/{user_id:str}", summary="Remove a participant (or yourself)")
     async def remove_participant(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
-        user_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
+        user_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
     ) -> None:
@@ -206,11 +218,11 @@ class ChatsController(Controller):
     @get(C + "/presence", summary="Participants' presence")
     async def presence(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        limit: FromQuery[int | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[PresenceResponse]:
         page = await core.chats.presence(actor, workspace_id, chat_id, limit=limit, cursor=cursor)
@@ -219,12 +231,12 @@ class ChatsController(Controller):
     @get(C + "/activity", summary="The chat's history, newest first")
     async def activity(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
         type: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[EventResponse]:
         page = await core.chats.activity(
@@ -236,8 +248,8 @@ class ChatsController(Controller):
     @post(C + "/attachments", status_code=HTTP_200_OK, summary="Attach an uploaded file")
     async def add_attachment(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         data: JSONBody[AttachFileRequest],
         actor: CurrentActor,
         core: Core,
@@ -254,9 +266,9 @@ class ChatsController(Controller):
     @delete(C + "/attachments/{file_id:str}", summary="Remove an attachment")
     async def remove_attachment(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
-        file_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
+        file_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
     ) -> None:
@@ -270,20 +282,20 @@ class TasksController(Controller):
     @get("/tasks", summary="Work items with filters")
     async def list_tasks(
         self,
-        workspace_id: FromPath[str],
+        workspace_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        type: FromQuery[str | None] = None,
-        status: FromQuery[str | None] = None,
-        category: FromQuery[str | None] = None,
+        type: FromQuery[WorkItemTypeList | None] = None,
+        status: FromQuery[StatusList | None] = None,
+        category: FromQuery[CategoryList | None] = None,
         assignee: FromQuery[str | None] = None,
-        priority: FromQuery[str | None] = None,
-        severity: FromQuery[str | None] = None,
+        priority: FromQuery[PriorityList | None] = None,
+        severity: FromQuery[SeverityList | None] = None,
         created_by: FromQuery[str | None] = None,
         overdue: FromQuery[bool | None] = None,
         q: FromQuery[str | None] = None,
-        sort: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        sort: FromQuery[TaskSortName | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[ChatSummaryResponse]:
         filters = TaskFilters(
@@ -305,7 +317,7 @@ class TasksController(Controller):
     @post("/tasks", summary="Quick-create a work item")
     async def create_task(
         self,
-        workspace_id: FromPath[str],
+        workspace_id: FromPath[Id],
         data: JSONBody[CreateChatRequest],
         actor: CurrentActor,
         core: Core,
@@ -316,14 +328,14 @@ class TasksController(Controller):
     @get("/board", summary="The board: four columns by status category")
     async def board(
         self,
-        workspace_id: FromPath[str],
+        workspace_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        type: FromQuery[str | None] = None,
+        type: FromQuery[WorkItemTypeList | None] = None,
         assignee: FromQuery[str | None] = None,
-        priority: FromQuery[str | None] = None,
+        priority: FromQuery[PriorityList | None] = None,
         q: FromQuery[str | None] = None,
-        per_column: FromQuery[int | None] = None,
+        per_column: FromQuery[Limit | None] = None,
     ) -> BoardResponse:
         board = await core.tasks.board(
             actor,

@@ -18,6 +18,9 @@ from litestar.types import ControllerRouterHandler
 
 from flowra_core.domain.errors import ErrorCode
 from flowra_entrypoints.http.auth import Core, CurrentActor
+from flowra_entrypoints.http.dto.constraints import (
+    Id,
+)
 from flowra_entrypoints.http.dto.files import (
     FileResponse,
     UploadForm,
@@ -71,8 +74,8 @@ class UploadController(Controller):
     )
     async def upload(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         data: MultipartBody[UploadForm],
         actor: CurrentActor,
         core: Core,
@@ -97,7 +100,7 @@ class DownloadsController(Controller):
     @problems(ErrorCode.FILE_NOT_FOUND)
     @get("/{file_id:str}", media_type=BYTES, summary="Download a file")
     async def download(
-        self, file_id: FromPath[str], actor: CurrentActor, core: Core
+        self, file_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> Response[bytes]:
         view, content = await core.files.download(actor, file_id)
         return Response(content, headers=download_headers(view))
@@ -109,7 +112,7 @@ class DownloadsController(Controller):
         summary="Download a file (the name is ignored)",
     )
     async def download_named(
-        self, file_id: FromPath[str], file_name: FromPath[str], actor: CurrentActor, core: Core
+        self, file_id: FromPath[Id], file_name: FromPath[str], actor: CurrentActor, core: Core
     ) -> Response[bytes]:
         view, content = await core.files.download(actor, file_id)
         return Response(content, headers=download_headers(view))

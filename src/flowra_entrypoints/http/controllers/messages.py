@@ -10,6 +10,10 @@ from litestar.status_codes import HTTP_200_OK
 from flowra_core.domain.errors import ErrorCode
 from flowra_entrypoints.http.auth import Core, CurrentActor
 from flowra_entrypoints.http.dto.common import ListResponse, list_response
+from flowra_entrypoints.http.dto.constraints import (
+    Id,
+    Limit,
+)
 from flowra_entrypoints.http.dto.messages import (
     EditMessageRequest,
     MarkReadRequest,
@@ -41,8 +45,8 @@ class MessagesController(Controller):
     @post("/messages", summary="Send a message (tag lines are applied)")
     async def send(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         data: JSONBody[SendMessageRequest],
         actor: CurrentActor,
         core: Core,
@@ -62,11 +66,11 @@ class MessagesController(Controller):
     @get("/messages", summary="Top-level messages, newest first")
     async def list_messages(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        limit: FromQuery[int | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[MessageResponse]:
         page = await core.messages.list_top_level(
@@ -77,9 +81,9 @@ class MessagesController(Controller):
     @get(M, summary="A message (also a reply or a tombstone)")
     async def get_message(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
-        message_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
+        message_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
     ) -> MessageResponse:
@@ -90,9 +94,9 @@ class MessagesController(Controller):
     @patch(M, summary="Edit a message (author)")
     async def edit(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
-        message_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
+        message_id: FromPath[Id],
         data: JSONBody[EditMessageRequest],
         actor: CurrentActor,
         core: Core,
@@ -106,9 +110,9 @@ class MessagesController(Controller):
     @delete(M, summary="Delete a message (author, chat admin, workspace admin)")
     async def delete_message(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
-        message_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
+        message_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
     ) -> None:
@@ -117,12 +121,12 @@ class MessagesController(Controller):
     @get(M + "/replies", summary="The thread of a message, oldest first")
     async def replies(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
-        message_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
+        message_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        limit: FromQuery[int | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[MessageResponse]:
         page = await core.messages.replies(
@@ -134,9 +138,9 @@ class MessagesController(Controller):
     @put(REACTION, summary="React with an emoji (idempotent)")
     async def add_reaction(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
-        message_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
+        message_id: FromPath[Id],
         emoji: FromPath[str],
         actor: CurrentActor,
         core: Core,
@@ -148,9 +152,9 @@ class MessagesController(Controller):
     @delete(REACTION, status_code=HTTP_200_OK, summary="Take back a reaction (idempotent)")
     async def remove_reaction(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
-        message_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
+        message_id: FromPath[Id],
         emoji: FromPath[str],
         actor: CurrentActor,
         core: Core,
@@ -162,8 +166,8 @@ class MessagesController(Controller):
     @post("/read", status_code=HTTP_200_OK, summary="Move the caller's read marker forward")
     async def mark_read(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
         state: State,

@@ -8,6 +8,12 @@ from litestar.params import FromPath, FromQuery
 from flowra_core.domain.errors import ErrorCode
 from flowra_entrypoints.http.auth import Core, CurrentActor
 from flowra_entrypoints.http.dto.common import ListResponse, list_response
+from flowra_entrypoints.http.dto.constraints import (
+    Id,
+    Limit,
+    SearchKindList,
+    SearchText,
+)
 from flowra_entrypoints.http.dto.search import SearchHitResponse, comma_list, search_hit_response
 from flowra_entrypoints.http.error_contract import problems
 
@@ -20,13 +26,13 @@ class SearchController(Controller):
     @get("/search", summary="Messages, chats and work items by words, newest first")
     async def search(
         self,
-        workspace_id: FromPath[str],
+        workspace_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        q: FromQuery[str | None] = None,
-        types: FromQuery[str | None] = None,
-        chat_id: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        q: FromQuery[SearchText | None] = None,
+        types: FromQuery[SearchKindList | None] = None,
+        chat_id: FromQuery[Id | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[SearchHitResponse]:
         # A missing `q` is judged by the core, after the workspace and chat are found (404

@@ -14,11 +14,16 @@ from flowra_entrypoints.http.dto.common import (
     list_response,
     user_response,
 )
+from flowra_entrypoints.http.dto.constraints import (
+    DisplayName,
+    Id,
+    Limit,
+)
 from flowra_entrypoints.http.error_contract import problems
 
 
 class UpdateMeRequest(RequestBody):
-    display_name: str
+    display_name: DisplayName
 
 
 class UsersController(Controller):
@@ -38,7 +43,7 @@ class UsersController(Controller):
     @problems(ErrorCode.USER_NOT_FOUND)
     @get("/{user_id:str}", summary="A user the caller may see")
     async def get_user(
-        self, user_id: FromPath[str], actor: CurrentActor, core: Core
+        self, user_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> UserResponse:
         return user_response(await core.users.get(actor, user_id))
 
@@ -49,8 +54,8 @@ class UsersController(Controller):
         actor: CurrentActor,
         core: Core,
         q: FromQuery[str | None] = None,
-        workspace_id: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        workspace_id: FromQuery[Id | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[UserResponse]:
         page = await core.users.search(

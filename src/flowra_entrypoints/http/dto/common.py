@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
+from litestar import Request
 
 from flowra_core.app.pagination import Page
 from flowra_core.domain.datetimes import format_timestamp
+from flowra_core.domain.errors import DomainError, ErrorCode
 from flowra_core.domain.user.state import User
 
 T = TypeVar("T")
@@ -33,6 +35,21 @@ class Struct(msgspec.Struct, kw_only=True):
 
 class RequestBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Base of request bodies: unknown fields are rejected (422)."""
+
+
+class PatchBody(RequestBody):
+    """Base of PATCH bodies: absent = unchanged, and at least one field must be given (the
+    handler answers 422 otherwise; the document says `minProperties: 1`)."""
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, name) is msgspec.UNSET for name in self.__struct_fields__)
+
+
+async def object_or_nothing(request: Request[Any, Any, Any]) -> None:
+    """`before_request` of routes whose body is optional: no body, or a JSON object; a bare
+    `null` is a body that is not an object (400, http-api.md "Error format")."""
+    if (await request.body()).strip() == b"null":
+        raise DomainError(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object")
 
 
 class ListResponse(Struct, Generic[T]):
