@@ -9,7 +9,14 @@ from __future__ import annotations
 import nox
 
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["lint", "typecheck", "unit", "integration", "integration_mongo"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "unit",
+    "integration",
+    "integration_mongo",
+    "contract",
+]
 nox.options.error_on_missing_interpreters = True
 
 PYTEST = ("pytest", "-p", "no:cacheprovider")
@@ -48,3 +55,10 @@ def integration_mongo(session: nox.Session) -> None:
     session.run(
         *PYTEST, "tests/unit/http", "-q", *session.posargs, env={"FLOWRA_TEST_STORAGE": "mongo"}
     )
+
+
+@nox.session
+def contract(session: nox.Session) -> None:
+    """The API contract against a real `flowra-api` on the embedded profile: the docs page in
+    headless Chromium with other origins blocked, schemathesis, a generated client."""
+    session.run(*PYTEST, "tests/contract", "-q", "-s", *session.posargs)
