@@ -49,6 +49,7 @@ from flowra_entrypoints.http.problems import (
     handle_service_unavailable,
     handle_unexpected,
 )
+from flowra_entrypoints.http.strict_bodies import strict_json_body
 from flowra_entrypoints.identity import IdentitySide
 from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
@@ -181,6 +182,7 @@ def create_litestar(container: Container) -> Litestar:
             "core": Provide(provide_core, sync_to_thread=False),
         },
         lifespan=[lifespan],
+        before_request=strict_json_body,
         exception_handlers={
             HTTPException: handle_http_exception,
             ServiceUnavailable: handle_service_unavailable,

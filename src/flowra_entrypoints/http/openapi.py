@@ -94,6 +94,15 @@ def _operations(app: Litestar) -> list[tuple[str, str, HTTPRouteHandler]]:
     return found
 
 
+_BYTES = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+# Success bodies that are not JSON: Prometheus' text, and a file's bytes in the file's own type.
+_RAW_CONTENT: dict[tuple[str, str], dict[str, Any]] = {
+    ("/metrics", "get"): {"text/plain": {"schema": {"type": "string"}}},
+    ("/api/v1/files/{file_id}", "get"): _BYTES,
+    ("/api/v1/files/{file_id}/{file_name}", "get"): _BYTES,
+}
+
+
 def _finish_body(operation: dict[str, Any], handler: Any) -> None:
     """An optional body (`data: X | None = None`) is documented optional, as the object alone."""
     body = operation.get("requestBody")
@@ -128,6 +137,8 @@ def _parameters_from_msgspec(operation: dict[str, Any], handler: HTTPRouteHandle
             schema = parameter_schema(handler, parameter["name"])
             if schema is not None:
                 parameter["schema"] = schema
+            if parameter["name"] in handler.opt.get("required_query", ()):
+                parameter["required"] = True
                 parameter.pop("allowEmptyValue", None)
 
 
@@ -146,6 +157,8 @@ def build_contract_document(app: Litestar) -> dict[str, Any]:
         if operation is not None:
             _parameters_from_msgspec(operation, handler)
             _finish_operation(operation, handler, codes_of(handler, method, path))
+            if (raw := _RAW_CONTENT.get((path, method.lower()))) is not None:
+                operation["responses"]["200"]["content"] = raw
     add_links(document)
     return document
 

@@ -5,7 +5,6 @@ derivation loses constraints inside `X | None` and on parameters."""
 
 from __future__ import annotations
 
-import typing
 from typing import Annotated, Any, get_args, get_origin
 
 import msgspec
@@ -17,14 +16,14 @@ from flowra_entrypoints.http.dto.common import PatchBody, RequestBody
 REF = "#/components/schemas/{name}"
 
 
-def _unwrapped(annotation: Any) -> Any:
+def unwrapped(annotation: Any) -> Any:
     """`FromQuery[X]` / `JSONBody[X]` → `X` (Litestar's markers are `Annotated` metadata)."""
     if get_origin(annotation) is Annotated:
         inner, *extras = get_args(annotation)
         kept = [e for e in extras if not isinstance(e, KwargDefinition | BodyKwarg)]
         if len(kept) < len(extras):
             # Nested `Annotated` are flattened: keep msgspec's `Meta` next to the marker.
-            return Annotated[(_unwrapped(inner), *kept)] if kept else _unwrapped(inner)
+            return Annotated[(unwrapped(inner), *kept)] if kept else unwrapped(inner)
     return annotation
 
 
@@ -37,7 +36,8 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _hints(handler: HTTPRouteHandler) -> dict[str, Any]:
-    return typing.get_type_hints(handler.fn, include_extras=True)
+    """The handler's parameters' annotations as Litestar resolved them, extras included."""
+    return {name: field.raw for name, field in handler.parsed_fn_signature.parameters.items()}
 
 
 def _aliased(annotation: Any) -> str | None:
@@ -61,7 +61,7 @@ def parameter_schema(handler: HTTPRouteHandler, name: str) -> dict[str, Any] | N
     annotation = hints.get(python_name)
     if annotation is None:
         return None
-    schema = _without_null(msgspec.json.schema(_unwrapped(annotation)))
+    schema = _without_null(msgspec.json.schema(unwrapped(annotation)))
     default = handler.parsed_fn_signature.parameters[python_name].default
     if isinstance(default, bool | int | str):
         schema["default"] = default
@@ -73,7 +73,7 @@ def body_struct(handler: HTTPRouteHandler) -> type[RequestBody] | None:
     annotation = _hints(handler).get("data")
     if annotation is None:
         return None
-    candidates = [_unwrapped(annotation), *get_args(_unwrapped(annotation))]
+    candidates = [unwrapped(annotation), *get_args(unwrapped(annotation))]
     return next((c for c in candidates if isinstance(c, type) and issubclass(c, RequestBody)), None)
 
 

@@ -159,7 +159,6 @@ def problem_response(
 _UNKNOWN_FIELD = re.compile(r"Object contains unknown field `([^`]*)`")
 _MISSING_FIELD = re.compile(r"Object missing required field `([^`]*)`")
 _AT_PATH = re.compile(r" - at `\$(?:\.)?([^`]*)`$")
-_TOO_MANY_ITEMS = re.compile(r"Expected `array` of length <= (\d+)$")
 # Litestar reports a body that is not a JSON object (or is missing) under the key "data".
 _BODY_KEY = "data"
 
@@ -183,10 +182,6 @@ def _validation_errors(exc: ValidationException) -> list[FieldError] | None:
             continue
         if at := _AT_PATH.search(message):
             field, message = at.group(1) or field, message[: at.start()]
-        if too_many := _TOO_MANY_ITEMS.match(message):
-            # The spec names the first item past the limit (`attachment_ids[10]`).
-            field = f"{field}[{too_many.group(1)}]"
-            message = f"at most {too_many.group(1)} items"
         if field == _BODY_KEY and item.get("source") == "body":
             return None
         errors.append(FieldError(field or "body", message))

@@ -32,7 +32,6 @@ from flowra_entrypoints.http.dto.common import (
     RequestBody,
     Struct,
     UserResponse,
-    object_or_nothing,
     user_response,
 )
 from flowra_entrypoints.http.dto.constraints import DevUsername, DisplayName, Email
@@ -43,6 +42,7 @@ from flowra_entrypoints.http.sessions import (
     LOGIN_STATE_TTL,
     SESSION_COOKIE,
 )
+from flowra_entrypoints.http.strict_bodies import optional_strict_body
 from flowra_entrypoints.identity import CookiePolicy, IdentitySide
 
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
@@ -269,7 +269,7 @@ class AuthController(Controller):
     @post(
         "/logout",
         status_code=HTTP_204_NO_CONTENT,
-        before_request=object_or_nothing,
+        before_request=optional_strict_body,
         summary="End the session, revoke tokens",
     )
     async def logout(

@@ -7,11 +7,12 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from flowra_entrypoints.http.auth import Core, CurrentActor
-from flowra_entrypoints.http.dto.common import ListResponse, list_response, object_or_nothing
+from flowra_entrypoints.http.dto.common import ListResponse, list_response
 from flowra_entrypoints.http.dto.constraints import (
     Id,
     Limit,
     NotificationTypeName,
+    Uuid,
 )
 from flowra_entrypoints.http.dto.notifications import (
     MarkAllReadRequest,
@@ -20,6 +21,7 @@ from flowra_entrypoints.http.dto.notifications import (
     UnreadCountResponse,
     notification_response,
 )
+from flowra_entrypoints.http.strict_bodies import optional_strict_body
 
 N = "/{notification_id:str}"
 
@@ -34,7 +36,7 @@ class NotificationsController(Controller):
         actor: CurrentActor,
         core: Core,
         unread_only: FromQuery[bool] = False,
-        workspace_id: FromQuery[Id | None] = None,
+        workspace_id: FromQuery[Uuid | None] = None,
         type: FromQuery[NotificationTypeName | None] = None,
         limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
@@ -51,7 +53,7 @@ class NotificationsController(Controller):
 
     @get("/unread-count", summary="How many notifications are unread")
     async def unread_count(
-        self, actor: CurrentActor, core: Core, workspace_id: FromQuery[Id | None] = None
+        self, actor: CurrentActor, core: Core, workspace_id: FromQuery[Uuid | None] = None
     ) -> UnreadCountResponse:
         count = await core.notifications.unread_count(actor, workspace_id)
         return UnreadCountResponse(count=count)
@@ -66,7 +68,7 @@ class NotificationsController(Controller):
     @post(
         "/read-all",
         status_code=HTTP_200_OK,
-        before_request=object_or_nothing,
+        before_request=optional_strict_body,
         summary="Mark every notification read",
     )
     async def mark_all_read(

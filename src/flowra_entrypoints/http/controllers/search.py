@@ -23,7 +23,13 @@ class SearchController(Controller):
     tags = ["search"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
     @problems(ErrorCode.CHAT_NOT_FOUND)  # `chat_id` narrows the search to one readable chat
-    @get("/search", summary="Messages, chats and work items by words, newest first")
+    @get(
+        "/search",
+        summary="Messages, chats and work items by words, newest first",
+        # Required, but judged by the core after the workspace and chat are found (404 comes
+        # before 422), by the same rule as its annotation (strict_bodies.py skips it).
+        opt={"required_query": ("q",)},
+    )
     async def search(
         self,
         workspace_id: FromPath[Id],

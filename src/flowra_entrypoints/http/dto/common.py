@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import msgspec
-from litestar import Request
 
 from flowra_core.app.pagination import Page
 from flowra_core.domain.datetimes import format_timestamp
-from flowra_core.domain.errors import DomainError, ErrorCode
 from flowra_core.domain.user.state import User
 
 T = TypeVar("T")
@@ -43,13 +41,6 @@ class PatchBody(RequestBody):
 
     def is_empty(self) -> bool:
         return all(getattr(self, name) is msgspec.UNSET for name in self.__struct_fields__)
-
-
-async def object_or_nothing(request: Request[Any, Any, Any]) -> None:
-    """`before_request` of routes whose body is optional: no body, or a JSON object; a bare
-    `null` is a body that is not an object (400, http-api.md "Error format")."""
-    if (await request.body()).strip() == b"null":
-        raise DomainError(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object")
 
 
 class ListResponse(Struct, Generic[T]):

@@ -61,6 +61,11 @@ def comma_list_of(values: Iterable[str]) -> str:
     return rf"^{item}(?:,{item})*$"
 
 
+def _exactly(choices: Iterable[StrEnum]) -> str:
+    escaped = ("".join("\\" + c if c in _SPECIAL else c for c in v.value) for v in choices)
+    return "^(?:" + "|".join(escaped) + ")$"
+
+
 def _enum(choices: Iterable[StrEnum], *extra: str) -> Meta:
     values = [choice.value for choice in choices] + list(extra)
     return Meta(pattern=one_of(values), description="One of: " + ", ".join(values) + " (any case)")
@@ -76,6 +81,9 @@ def _enum_list(choices: Iterable[StrEnum], *extra: str) -> Meta:
 
 # Ids are UUIDs; an id that names nothing is a 404 (or 422 for a body field), not a format error.
 Id = Annotated[str, Meta(extra_json_schema={"format": "uuid"})]
+# An id the server checks only by form (a filter naming nothing would just match nothing).
+_UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+Uuid = Annotated[str, Meta(pattern=_UUID, extra_json_schema={"format": "uuid"})]
 Limit = Annotated[int, Meta(ge=1, le=MAX_LIMIT, description=f"Page size, 1–{MAX_LIMIT}")]
 Cursor = Annotated[str, Meta(description="`next_cursor` of the previous page")]
 
@@ -101,8 +109,9 @@ AssignableRole = Annotated[str, Meta(pattern=one_of(["admin", "member"]))]
 ParticipantRoleName = Annotated[str, _enum(ParticipantRole)]
 InviteStatusName = Annotated[str, _enum(InviteStatus)]
 NotificationTypeName = Annotated[str, _enum(NotificationType)]
-ChatSortName = Annotated[str, _enum(ChatSort)]
-TaskSortName = Annotated[str, _enum(TaskSort)]
+# Sort orders are matched exactly by the core (not case-insensitively like other enums).
+ChatSortName = Annotated[str, Meta(pattern=_exactly(ChatSort))]
+TaskSortName = Annotated[str, Meta(pattern=_exactly(TaskSort))]
 
 ChatTypeList = Annotated[str, _enum_list(ChatType)]
 WorkItemTypeList = Annotated[str, _enum_list(t for t in ChatType if t.is_typed)]
@@ -129,4 +138,13 @@ DevUsername = Annotated[str, Meta(pattern=rf"^[A-Za-z0-9._-]{{1,{USERNAME_MAX_LE
 Email = Annotated[str, Meta(pattern=r"^[^@]*@[\s\S]*\.", description="'@' and later a '.'")]
 MemberRoleName = Annotated[str, _enum(MemberRole)]
 SearchText = Annotated[str, Meta(min_length=2, max_length=200)]
-SearchKindList = Annotated[str, _enum_list(SearchKind)]
+# At least one kind named (the core refuses a list of blanks).
+SearchKindList = Annotated[
+    str,
+    Meta(
+        pattern=rf"^(?:\s*(?:{_alternatives(k.value for k in SearchKind)})?\s*,)*"
+        rf"\s*(?:{_alternatives(k.value for k in SearchKind)})\s*"
+        rf"(?:,\s*(?:{_alternatives(k.value for k in SearchKind)})?\s*)*$",
+        description="Comma-separated, at least one of: message, chat, task (any case)",
+    ),
+]

@@ -29,7 +29,11 @@ class SendMessageRequest(RequestBody):
 
     content: MessageContent | None = None
     parent_id: Id | None = None
-    attachment_ids: Annotated[list[Id], msgspec.Meta(max_length=10)] | None = None
+    # At most 10: checked by the core, which names the first item past the limit
+    # (`attachment_ids[10]`, http-api.md "Messages").
+    attachment_ids: Annotated[list[Id], msgspec.Meta(extra_json_schema={"maxItems": 10})] | None = (
+        None
+    )
 
 
 class EditMessageRequest(RequestBody):

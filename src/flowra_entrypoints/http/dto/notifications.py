@@ -5,12 +5,12 @@ from __future__ import annotations
 from flowra_core.app.notifications import NotificationView
 from flowra_entrypoints.http.dto.common import RequestBody, Struct, Timestamp, ts, ts_or_none
 from flowra_entrypoints.http.dto.constraints import (
-    Id,
+    Uuid,
 )
 
 
 class MarkAllReadRequest(RequestBody):
-    workspace_id: Id | None = None
+    workspace_id: Uuid | None = None
 
 
 class NotificationResponse(Struct):
