@@ -31,6 +31,7 @@ from flowra_entrypoints.http.dto.chats import (
 from flowra_entrypoints.http.dto.common import ListResponse, list_response
 from flowra_entrypoints.http.dto.constraints import (
     CategoryList,
+    ChatEventList,
     ChatSortName,
     ChatTypeList,
     Id,
@@ -235,7 +236,7 @@ class ChatsController(Controller):
         chat_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        type: FromQuery[str | None] = None,
+        type: FromQuery[ChatEventList | None] = None,
         limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[EventResponse]:

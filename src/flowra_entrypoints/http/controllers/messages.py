@@ -11,6 +11,7 @@ from flowra_core.domain.errors import ErrorCode
 from flowra_entrypoints.http.auth import Core, CurrentActor
 from flowra_entrypoints.http.dto.common import ListResponse, list_response
 from flowra_entrypoints.http.dto.constraints import (
+    Emoji,
     Id,
     Limit,
 )
@@ -141,7 +142,7 @@ class MessagesController(Controller):
         workspace_id: FromPath[Id],
         chat_id: FromPath[Id],
         message_id: FromPath[Id],
-        emoji: FromPath[str],
+        emoji: FromPath[Emoji],
         actor: CurrentActor,
         core: Core,
     ) -> MessageResponse:

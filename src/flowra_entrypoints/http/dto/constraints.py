@@ -16,6 +16,7 @@ from typing import Annotated
 
 from msgspec import Meta
 
+from flowra_core.app.chat_queries import CHAT_EVENT_TYPES
 from flowra_core.app.pagination import MAX_LIMIT
 from flowra_core.domain.chat.vocabulary import (
     ChatType,
@@ -25,6 +26,7 @@ from flowra_core.domain.chat.vocabulary import (
     Status,
     StatusCategory,
 )
+from flowra_core.domain.message.values import EMOJI_MAX_CHARS
 from flowra_core.domain.notification.state import NotificationType
 from flowra_core.domain.tags.grammar import DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS
 from flowra_core.domain.user.rules import DISPLAY_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH
@@ -146,5 +148,23 @@ SearchKindList = Annotated[
         rf"\s*(?:{_alternatives(k.value for k in SearchKind)})\s*"
         rf"(?:,\s*(?:{_alternatives(k.value for k in SearchKind)})?\s*)*$",
         description="Comma-separated, at least one of: message, chat, task (any case)",
+    ),
+]
+
+# A reaction: 1–32 characters, none of them blank (the core's rule on the path segment).
+Emoji = Annotated[
+    str, Meta(min_length=1, max_length=EMOJI_MAX_CHARS, pattern=r"^\S+$", description="An emoji")
+]
+# `chat.*` event names, matched exactly, comma-separated (empty items are ignored).
+_EVENT = "|".join(
+    sorted("".join("\\" + c if c in _SPECIAL else c for c in t) for t in CHAT_EVENT_TYPES)
+)
+ChatEventList = Annotated[
+    str,
+    Meta(
+        pattern=rf"^\s*(?:{_EVENT})?\s*(?:,\s*(?:{_EVENT})?\s*)*$",
+        description="Comma-separated chat event names ("
+        + ", ".join(sorted(CHAT_EVENT_TYPES))
+        + ")",
     ),
 ]
