@@ -9,7 +9,15 @@ from __future__ import annotations
 import nox
 
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["lint", "typecheck", "unit", "integration", "integration_mongo", "e2e"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "unit",
+    "integration",
+    "integration_mongo",
+    "e2e",
+    "contract",
+]
 nox.options.error_on_missing_interpreters = True
 
 PYTEST = ("pytest", "-p", "no:cacheprovider")
@@ -56,3 +64,10 @@ def e2e(session: nox.Session) -> None:
     """The web client in a real browser: Playwright driving Debian's Chromium (installed by
     `scripts/services.sh up`) against `flowra-api` processes started by the tests."""
     session.run(*PYTEST, "tests/e2e", "-q", *session.posargs)
+
+
+@nox.session
+def contract(session: nox.Session) -> None:
+    """The API contract against a real `flowra-api` on the embedded profile: the docs page in
+    headless Chromium with other origins blocked, schemathesis, a generated client."""
+    session.run(*PYTEST, "tests/contract", "-q", "-s", *session.posargs)

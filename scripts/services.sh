@@ -81,6 +81,9 @@ ensure_cmd() { # ensure_cmd COMMAND DEBIAN_PACKAGE
     command -v "$1" >/dev/null 2>&1 || die "$1 not found even after installing $2"
 }
 
+# Debian's Chromium for the browser tests (Playwright cannot download its own here).
+chromium_ensure() { ensure_cmd chromium chromium; }
+
 tcp_open() { # tcp_open PORT
     timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$1" 2>/dev/null
 }
@@ -398,6 +401,7 @@ ensure_chromium() {
 
 cmd_up() {
     mkdir -p "$BIN_DIR" "$DATA_DIR" "$LOG_DIR" "$RUN_DIR"
+    chromium_ensure
     local s failed=()
     # Launch everything first (Keycloak, the slowest, boots while FerretDB
     # builds), then wait for each to become ready.

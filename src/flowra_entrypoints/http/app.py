@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
-from litestar import Litestar, Request, get
+from litestar import Litestar, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, MethodNotAllowedException, NotFoundException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
-from litestar.response import Response
+from litestar.routes import HTTPRoute
 
 from flowra_core.app.core import FlowraCore
 from flowra_core.app.governance import Governance
@@ -47,6 +46,7 @@ from flowra_entrypoints.http.controllers.users import UsersController
 from flowra_entrypoints.http.controllers.webhooks import WebhooksController
 from flowra_entrypoints.http.controllers.workspaces import InvitesController, WorkspacesController
 from flowra_entrypoints.http.controllers.ws_ticket import WebSocketTicketController
+from flowra_entrypoints.http.docs_page import docs_routes
 from flowra_entrypoints.http.health import (
     APP_VERSION,
     HealthController,
@@ -54,13 +54,17 @@ from flowra_entrypoints.http.health import (
     metrics_endpoint,
 )
 from flowra_entrypoints.http.limits import RateLimits, RequestLimitsMiddleware
-from flowra_entrypoints.http.openapi import RequestBodySchemaPlugin
+from flowra_entrypoints.http.openapi import (
+    ContractJsonRenderPlugin,
+    RequestBodySchemaPlugin,
+)
 from flowra_entrypoints.http.problems import (
     handle_flowra_error,
     handle_http_exception,
     handle_service_unavailable,
     handle_unexpected,
 )
+from flowra_entrypoints.http.strict_bodies import strict_json_body
 from flowra_entrypoints.identity import IdentitySide
 from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
@@ -69,16 +73,22 @@ from flowra_entrypoints.worker.jobs import build_jobs
 from flowra_entrypoints.worker.runner import JobRunner
 from flowra_entrypoints.worker.webhook_job import build_webhook_job
 from flowra_entrypoints.ws.asgi import websocket_endpoint
+from flowra_entrypoints.ws.frames import websocket_json_schema
 from flowra_entrypoints.ws.gateway import WebSocketGateway
 
-_swagger = SwaggerRenderPlugin(path="/swagger")
+WEBSOCKET_SCHEMA = websocket_json_schema()
+API_DESCRIPTION = (
+    "Flowra's REST API (`/api/v1`). Errors are `application/problem+json` (schema `Problem`). "
+    "Live updates go over the WebSocket `GET /api/v1/ws` (ticket from `POST /api/v1/ws/ticket`); "
+    "its client and server frames are described by the JSON Schema at "
+    "[/schema/websocket.json](/schema/websocket.json)."
+)
 
 
-@get("/docs", include_in_schema=False, media_type="text/html", sync_to_thread=False)
-def docs(request: Request[Any, Any, Any]) -> Response[bytes]:
-    """The interactive docs, rendered from the same schema as /schema."""
-    schema = request.app.openapi_schema.to_schema()
-    return Response(_swagger.render(request, schema), media_type="text/html")
+@get("/schema/websocket.json", include_in_schema=False, sync_to_thread=False)
+def websocket_schema() -> dict[str, Any]:
+    """The WebSocket frames as JSON Schema (linked from the OpenAPI `info.description`)."""
+    return WEBSOCKET_SCHEMA
 
 
 def _cors(settings: Settings) -> CORSConfig | None:
@@ -164,7 +174,8 @@ def create_litestar(container: Container) -> Litestar:
         route_handlers=[
             *([metrics_endpoint] if settings.metrics.enabled else []),
             HealthController,
-            docs,
+            *docs_routes(),
+            websocket_schema,
             AuthController,
             UsersController,
             WorkspacesController,
@@ -204,6 +215,7 @@ def create_litestar(container: Container) -> Litestar:
             "governance": Provide(provide_governance, sync_to_thread=False),
         },
         lifespan=[lifespan],
+        before_request=strict_json_body,
         exception_handlers={
             HTTPException: handle_http_exception,
             ServiceUnavailable: handle_service_unavailable,
@@ -217,8 +229,9 @@ def create_litestar(container: Container) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Flowra API",
             version=APP_VERSION,
+            description=API_DESCRIPTION,
             path="/schema",
-            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"]), _swagger],
+            render_plugins=[ContractJsonRenderPlugin(path=["/", "/openapi.json"])],
         ),
         cors_config=_cors(settings),
         request_max_body_size=1024 * 1024,
@@ -226,10 +239,36 @@ def create_litestar(container: Container) -> Litestar:
     )
 
 
+def _routable(litestar: Litestar) -> Callable[[str, str], bool]:
+    def routable(method: str, path: str) -> bool:
+        try:
+            litestar.asgi_router.handle_routing(path=path.rstrip("/") or "/", method=method)
+        except (NotFoundException, MethodNotAllowedException):
+            return False
+        return True
+
+    return routable
+
+
+def _repair_options_allow(litestar: Litestar) -> None:
+    """Litestar (2.x) builds a path's OPTIONS handler when the path's first handler is
+    registered, bound to that first route object, and keeps it when later handlers of other
+    methods join the path: `Allow` then lists only the first handler's methods. Bind each
+    OPTIONS handler to the route that finally serves its path."""
+    for route in litestar.routes:
+        if not isinstance(route, HTTPRoute) or "OPTIONS" not in route.route_handler_map:
+            continue
+        handler = route.route_handler_map["OPTIONS"][0]
+        for cell in getattr(handler.fn, "__closure__", None) or ():
+            if isinstance(cell.cell_contents, HTTPRoute):
+                cell.cell_contents = route
+
+
 def create_app(container: Container) -> AccessLogMiddleware:
     """The ASGI application served by uvicorn: Litestar wrapped in the access layer."""
     settings: Settings = container.settings()
     litestar = create_litestar(container)
+    _repair_options_allow(litestar)
     admission = AdmissionMiddleware(
         cast(ASGIApp, litestar),
         max_concurrent=settings.server.max_concurrent_requests,
@@ -247,6 +286,7 @@ def create_app(container: Container) -> AccessLogMiddleware:
             auth_limit=settings.rate_limit.auth_limit,
         ),
         trusted_proxies=settings.server.trusted_proxies,
+        routable=_routable(litestar),
     )
     return AccessLogMiddleware(
         limits,

@@ -7,7 +7,7 @@ the headers of whichever bucket counted the request are added by the access laye
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flowra_core.domain.errors import ErrorCode
@@ -106,8 +106,12 @@ class RequestLimitsMiddleware:
         limiter: RateLimiter | None,
         limits: RateLimits,
         trusted_proxies: Sequence[str],
+        routable: Callable[[str, str], bool] | None = None,
     ) -> None:
         self._app = app
+        # Whether `method path` has a handler: a body of the wrong type sent with a method the
+        # path does not have is a 405 (the router's), not a 415.
+        self._routable = routable
         self._upload_limit = upload_max_size + MULTIPART_OVERHEAD
         self._limiter = limiter
         self._limits = limits
@@ -155,7 +159,7 @@ class RequestLimitsMiddleware:
             if upload
             else media_type == "application/json" or media_type.endswith("+json")
         )
-        if not wanted_ok:
+        if not wanted_ok and (self._routable is None or self._routable(method, path)):
             wanted = "multipart/form-data" if upload else "application/json"
             return 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, f"Send the body as {wanted}"
         return None

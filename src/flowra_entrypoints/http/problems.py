@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response
@@ -113,16 +113,21 @@ _STATUS_CODES: dict[int, ErrorCode] = {
 
 
 class ProblemFieldError(msgspec.Struct, frozen=True):
+    """One invalid input: a body path (`participant_ids[2]`) or a parameter name."""
+
     field: str
     message: str
 
 
 class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """An error (RFC 9457, `application/problem+json`). Clients rely on `code`, never on the
+    text; `errors` lists the fields at fault of a 422."""
+
     type: str
     title: str
     status: int
     detail: str
-    code: str
+    code: Annotated[str, msgspec.Meta(extra_json_schema={"enum": [c.value for c in ErrorCode]})]
     instance: str
     request_id: str
     errors: list[ProblemFieldError] | None = None

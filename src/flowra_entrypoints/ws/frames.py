@@ -213,3 +213,37 @@ def event_frame(envelope: EventEnvelope) -> OutboundFrame:
 def seconds(value: float) -> int | float:
     """A duration as a JSON number: `30`, not `30.0`."""
     return int(value) if float(value).is_integer() else value
+
+
+AnyServerFrame = (
+    Connected
+    | Ack
+    | ErrorFrame
+    | Pong
+    | PresenceChanged
+    | TypingNotice
+    | ChatRead
+    | ResyncRequired
+    | Unsubscribed
+)
+
+
+def websocket_json_schema() -> dict[str, Any]:
+    """The frames of websocket.md as JSON Schema (served at `/schema/websocket.json`), built
+    by msgspec from the structs the gateway decodes (`CLIENT_FRAMES`) and encodes: tagged
+    unions on `type`; a pushed domain event is a `DomainEventFrame`."""
+    (client, server, event), definitions = msgspec.json.schema_components(
+        [AnyClientFrame, AnyServerFrame, DomainEventFrame], ref_template="#/$defs/{name}"
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Flowra WebSocket frames",
+        "description": "A text frame is one JSON object: a ClientFrames frame from the client, "
+        "a ServerFrames frame from the server.",
+        "oneOf": [{"$ref": "#/$defs/ClientFrames"}, {"$ref": "#/$defs/ServerFrames"}],
+        "$defs": {
+            **definitions,
+            "ClientFrames": client,
+            "ServerFrames": {"anyOf": [server, event]},
+        },
+    }

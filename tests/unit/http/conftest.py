@@ -46,6 +46,8 @@ from flowra_entrypoints.container import build_container
 from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.settings import load_settings
 
+from .contract_check import DocumentCheckingTransport
+
 Headers = dict[str, str]
 BASE_URL = "http://flowra.test"
 QUIET = "log:\n  level: error\n  format: text\n"
@@ -98,6 +100,7 @@ class _Apps:
         self._tmp_path = tmp_path
         self._clock = clock
         self.cores: list[FlowraCore] = []
+        self.checked: list[DocumentCheckingTransport] = []
 
     async def __call__(self, config: str = "") -> httpx.AsyncClient:
         path = self._tmp_path / f"config-{len(self.cores)}.yaml"
@@ -111,7 +114,8 @@ class _Apps:
         app = create_app(container)
         await self._stack.enter_async_context(_running(app.litestar))
         self.cores.append(app.litestar.state.core)
-        transport = httpx.ASGITransport(app=app)
+        transport = DocumentCheckingTransport(httpx.ASGITransport(app=app), app.litestar)
+        self.checked.append(transport)
         return await self._stack.enter_async_context(
             httpx.AsyncClient(transport=transport, base_url=BASE_URL)
         )
@@ -125,7 +129,10 @@ def clock() -> FixedClock:
 @pytest.fixture
 async def apps(tmp_path: Path, clock: FixedClock) -> AsyncIterator[_Apps]:
     async with AsyncExitStack() as stack:
-        yield _Apps(stack, tmp_path, clock)
+        built = _Apps(stack, tmp_path, clock)
+        yield built
+    # Every answer must be one the served OpenAPI document allows (contract_check.py).
+    assert [v for transport in built.checked for v in transport.violations] == []
 
 
 @pytest.fixture

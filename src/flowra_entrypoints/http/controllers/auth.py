@@ -28,22 +28,30 @@ from flowra_entrypoints.http.auth import (
     keycloak_only,
     local_only,
 )
-from flowra_entrypoints.http.dto.common import RequestBody, Struct, UserResponse, user_response
+from flowra_entrypoints.http.dto.common import (
+    RequestBody,
+    Struct,
+    UserResponse,
+    user_response,
+)
+from flowra_entrypoints.http.dto.constraints import DevUsername, DisplayName, Email
+from flowra_entrypoints.http.error_contract import problems
 from flowra_entrypoints.http.sessions import (
     LOGIN_COOKIE,
     LOGIN_COOKIE_PATH,
     LOGIN_STATE_TTL,
     SESSION_COOKIE,
 )
+from flowra_entrypoints.http.strict_bodies import optional_strict_body
 from flowra_entrypoints.identity import CookiePolicy, IdentitySide
 
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 
 
 class DevTokenRequest(RequestBody):
-    username: str
-    display_name: str | None = None
-    email: str | None = None
+    username: DevUsername
+    display_name: DisplayName | None = None
+    email: Email | None = None
     is_system_admin: bool = False
 
 
@@ -157,6 +165,7 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
+    @problems(ErrorCode.NOT_FOUND)
     @get("/login", guards=[keycloak_only], summary="Start the browser login (Keycloak)")
     async def login(self, state: State, redirect_to: FromQuery[str] = "/") -> Redirect:
         identity = identity_of(state)
@@ -172,6 +181,7 @@ class AuthController(Controller):
         )
         return Redirect(request.url, status_code=302, cookies=[pending])
 
+    @problems(ErrorCode.NOT_FOUND, ErrorCode.INVALID_OAUTH_STATE, ErrorCode.LOGIN_FAILED)
     @get("/callback", guards=[keycloak_only], summary="Finish the browser login (Keycloak)")
     async def callback(
         self,
@@ -207,6 +217,7 @@ class AuthController(Controller):
         used = _expired(LOGIN_COOKIE, path=LOGIN_COOKIE_PATH, policy=identity.cookies)
         return Redirect(pending.redirect_to, status_code=302, cookies=[session, used])
 
+    @problems(ErrorCode.NOT_FOUND, ErrorCode.LOGIN_FAILED)
     @post(
         "/token",
         guards=[keycloak_only],
@@ -221,6 +232,7 @@ class AuthController(Controller):
         tokens = await keycloak.oidc.exchange_code(data.code, data.redirect_uri, data.code_verifier)
         return await _idp_tokens(identity, core, tokens)
 
+    @problems(ErrorCode.NOT_FOUND, ErrorCode.USER_INACTIVE)
     @post(
         "/dev/token",
         guards=[local_only],
@@ -242,6 +254,7 @@ class AuthController(Controller):
         )
         return await _local_tokens(core, issued)
 
+    @problems(ErrorCode.INVALID_REFRESH_TOKEN)
     @post("/refresh", status_code=HTTP_200_OK, summary="New tokens for a refresh token")
     async def refresh(
         self, data: JSONBody[RefreshRequest], state: State, core: Core
@@ -253,7 +266,12 @@ class AuthController(Controller):
         tokens = await keycloak.oidc.refresh(data.refresh_token)
         return await _idp_tokens(identity, core, tokens)
 
-    @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="End the session, revoke tokens")
+    @post(
+        "/logout",
+        status_code=HTTP_204_NO_CONTENT,
+        before_request=optional_strict_body,
+        summary="End the session, revoke tokens",
+    )
     async def logout(
         self,
         actor: CurrentActor,

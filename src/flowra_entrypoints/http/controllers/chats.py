@@ -7,7 +7,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from flowra_core.app.task_filters import TaskFilters
-from flowra_core.domain.errors import ValidationFailed
+from flowra_core.domain.errors import ErrorCode, ValidationFailed
 from flowra_entrypoints.http.auth import Core, CurrentActor
 from flowra_entrypoints.http.dto.chats import (
     AddParticipantRequest,
@@ -29,6 +29,20 @@ from flowra_entrypoints.http.dto.chats import (
     presence_response,
 )
 from flowra_entrypoints.http.dto.common import ListResponse, list_response
+from flowra_entrypoints.http.dto.constraints import (
+    CategoryList,
+    ChatEventList,
+    ChatSortName,
+    ChatTypeList,
+    Id,
+    Limit,
+    PriorityList,
+    SeverityList,
+    StatusList,
+    TaskSortName,
+    WorkItemTypeList,
+)
+from flowra_entrypoints.http.error_contract import problems
 
 WS = "/api/v1/workspaces/{workspace_id:str}"
 C = "/{chat_id:str}"
@@ -46,7 +60,7 @@ class ChatsController(Controller):
     @post("/", summary="Create a chat or work item")
     async def create(
         self,
-        workspace_id: FromPath[str],
+        workspace_id: FromPath[Id],
         data: JSONBody[CreateChatRequest],
         actor: CurrentActor,
         core: Core,
@@ -57,14 +71,14 @@ class ChatsController(Controller):
     @get("/", summary="Readable chats")
     async def list_chats(
         self,
-        workspace_id: FromPath[str],
+        workspace_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        type: FromQuery[str | None] = None,
+        type: FromQuery[ChatTypeList | None] = None,
         q: FromQuery[str | None] = None,
         joined: FromQuery[bool] = False,
-        sort: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        sort: FromQuery[ChatSortName | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[ChatSummaryResponse]:
         page = await core.chats.list_chats(
@@ -81,15 +95,16 @@ class ChatsController(Controller):
 
     @get(C, summary="A chat")
     async def get_chat(
-        self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
+        self, workspace_id: FromPath[Id], chat_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> ChatResponse:
         return chat_response(await core.chats.get(actor, workspace_id, chat_id))
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.NOT_PARTICIPANT, ErrorCode.NOT_A_WORK_ITEM)
     @patch(C, summary="Change title or work-item fields")
     async def patch_chat(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         data: JSONBody[PatchChatRequest],
         actor: CurrentActor,
         core: Core,
@@ -99,17 +114,19 @@ class ChatsController(Controller):
         view = await core.chats.patch(actor, workspace_id, chat_id, data.changes())
         return chat_response(view)
 
+    @problems(ErrorCode.FORBIDDEN)
     @delete(C, summary="Delete a chat")
     async def delete_chat(
-        self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
+        self, workspace_id: FromPath[Id], chat_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> None:
         await core.chats.delete(actor, workspace_id, chat_id)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.ALREADY_THIS_TYPE)
     @post(C + "/convert", status_code=HTTP_200_OK, summary="Convert to task, bug or epic")
     async def convert(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         data: JSONBody[ConvertRequest],
         actor: CurrentActor,
         core: Core,
@@ -119,38 +136,52 @@ class ChatsController(Controller):
         )
         return chat_response(view)
 
+    @problems(
+        ErrorCode.FORBIDDEN,
+        ErrorCode.NOT_PARTICIPANT,
+        ErrorCode.NOT_A_WORK_ITEM,
+        ErrorCode.CHAT_ALREADY_CLOSED,
+    )
     @post(C + "/close", status_code=HTTP_200_OK, summary="Close a work item")
     async def close(
-        self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
+        self, workspace_id: FromPath[Id], chat_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> ChatResponse:
         return chat_response(await core.chats.close(actor, workspace_id, chat_id))
 
+    @problems(
+        ErrorCode.FORBIDDEN,
+        ErrorCode.NOT_PARTICIPANT,
+        ErrorCode.NOT_A_WORK_ITEM,
+        ErrorCode.CHAT_NOT_CLOSED,
+    )
     @post(C + "/reopen", status_code=HTTP_200_OK, summary="Reopen a work item")
     async def reopen(
-        self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
+        self, workspace_id: FromPath[Id], chat_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> ChatResponse:
         return chat_response(await core.chats.reopen(actor, workspace_id, chat_id))
 
+    @problems(ErrorCode.FORBIDDEN)
     @post(C + "/join", status_code=HTTP_200_OK, summary="Join a public chat")
     async def join(
-        self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
+        self, workspace_id: FromPath[Id], chat_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> ChatResponse:
         return chat_response(await core.chats.join(actor, workspace_id, chat_id))
 
+    @problems(ErrorCode.NOT_PARTICIPANT, ErrorCode.LAST_CHAT_ADMIN)
     @post(C + "/leave", status_code=HTTP_204_NO_CONTENT, summary="Leave a chat")
     async def leave(
-        self, workspace_id: FromPath[str], chat_id: FromPath[str], actor: CurrentActor, core: Core
+        self, workspace_id: FromPath[Id], chat_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> None:
         await core.chats.leave(actor, workspace_id, chat_id)
 
     @get(C + "/participants", summary="Participants, by join time")
     async def participants(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        limit: FromQuery[int | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[ParticipantResponse]:
         page = await core.chats.participants(
@@ -158,11 +189,12 @@ class ChatsController(Controller):
         )
         return list_response(page, participant_response)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.ALREADY_PARTICIPANT)
     @post(C + "/participants", summary="Add a participant")
     async def add_participant(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         data: JSONBody[AddParticipantRequest],
         actor: CurrentActor,
         core: Core,
@@ -172,12 +204,13 @@ class ChatsController(Controller):
         )
         return participant_response(view)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.PARTICIPANT_NOT_FOUND, ErrorCode.LAST_CHAT_ADMIN)
     @delete(C + "/participants/{user_id:str}", summary="Remove a participant (or yourself)")
     async def remove_participant(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
-        user_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
+        user_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
     ) -> None:
@@ -186,11 +219,11 @@ class ChatsController(Controller):
     @get(C + "/presence", summary="Participants' presence")
     async def presence(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        limit: FromQuery[int | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[PresenceResponse]:
         page = await core.chats.presence(actor, workspace_id, chat_id, limit=limit, cursor=cursor)
@@ -199,12 +232,12 @@ class ChatsController(Controller):
     @get(C + "/activity", summary="The chat's history, newest first")
     async def activity(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        type: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        type: FromQuery[ChatEventList | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[EventResponse]:
         page = await core.chats.activity(
@@ -212,11 +245,12 @@ class ChatsController(Controller):
         )
         return list_response(page, event_response)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.NOT_PARTICIPANT, ErrorCode.NOT_A_WORK_ITEM)
     @post(C + "/attachments", status_code=HTTP_200_OK, summary="Attach an uploaded file")
     async def add_attachment(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         data: JSONBody[AttachFileRequest],
         actor: CurrentActor,
         core: Core,
@@ -224,12 +258,18 @@ class ChatsController(Controller):
         view = await core.chats.add_attachment(actor, workspace_id, chat_id, data.file_id)
         return chat_response(view)
 
+    @problems(
+        ErrorCode.FORBIDDEN,
+        ErrorCode.NOT_PARTICIPANT,
+        ErrorCode.NOT_A_WORK_ITEM,
+        ErrorCode.ATTACHMENT_NOT_FOUND,
+    )
     @delete(C + "/attachments/{file_id:str}", summary="Remove an attachment")
     async def remove_attachment(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
-        file_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
+        file_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
     ) -> None:
@@ -243,20 +283,20 @@ class TasksController(Controller):
     @get("/tasks", summary="Work items with filters")
     async def list_tasks(
         self,
-        workspace_id: FromPath[str],
+        workspace_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        type: FromQuery[str | None] = None,
-        status: FromQuery[str | None] = None,
-        category: FromQuery[str | None] = None,
+        type: FromQuery[WorkItemTypeList | None] = None,
+        status: FromQuery[StatusList | None] = None,
+        category: FromQuery[CategoryList | None] = None,
         assignee: FromQuery[str | None] = None,
-        priority: FromQuery[str | None] = None,
-        severity: FromQuery[str | None] = None,
+        priority: FromQuery[PriorityList | None] = None,
+        severity: FromQuery[SeverityList | None] = None,
         created_by: FromQuery[str | None] = None,
         overdue: FromQuery[bool | None] = None,
         q: FromQuery[str | None] = None,
-        sort: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        sort: FromQuery[TaskSortName | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[ChatSummaryResponse]:
         filters = TaskFilters(
@@ -278,7 +318,7 @@ class TasksController(Controller):
     @post("/tasks", summary="Quick-create a work item")
     async def create_task(
         self,
-        workspace_id: FromPath[str],
+        workspace_id: FromPath[Id],
         data: JSONBody[CreateChatRequest],
         actor: CurrentActor,
         core: Core,
@@ -289,14 +329,14 @@ class TasksController(Controller):
     @get("/board", summary="The board: four columns by status category")
     async def board(
         self,
-        workspace_id: FromPath[str],
+        workspace_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        type: FromQuery[str | None] = None,
+        type: FromQuery[WorkItemTypeList | None] = None,
         assignee: FromQuery[str | None] = None,
-        priority: FromQuery[str | None] = None,
+        priority: FromQuery[PriorityList | None] = None,
         q: FromQuery[str | None] = None,
-        per_column: FromQuery[int | None] = None,
+        per_column: FromQuery[Limit | None] = None,
     ) -> BoardResponse:
         board = await core.tasks.board(
             actor,

@@ -18,12 +18,16 @@ from litestar.types import ControllerRouterHandler
 
 from flowra_core.domain.errors import ErrorCode
 from flowra_entrypoints.http.auth import Core, CurrentActor
+from flowra_entrypoints.http.dto.constraints import (
+    Id,
+)
 from flowra_entrypoints.http.dto.files import (
     FileResponse,
     UploadForm,
     download_headers,
     file_response,
 )
+from flowra_entrypoints.http.error_contract import problems
 from flowra_entrypoints.http.limits import MULTIPART_OVERHEAD
 from flowra_entrypoints.http.problems import STATUS_OF, problem_response
 
@@ -56,6 +60,12 @@ class UploadController(Controller):
     path = C
     tags = ["files"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
+    @problems(
+        ErrorCode.FORBIDDEN,
+        ErrorCode.NOT_PARTICIPANT,
+        ErrorCode.FILE_TOO_LARGE,
+        ErrorCode.UNSUPPORTED_FILE_TYPE,
+    )
     @post(
         "/files",
         summary="Upload a file into the chat (multipart, one part `file`)",
@@ -64,8 +74,8 @@ class UploadController(Controller):
     )
     async def upload(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         data: MultipartBody[UploadForm],
         actor: CurrentActor,
         core: Core,
@@ -87,20 +97,22 @@ class DownloadsController(Controller):
     path = "/api/v1/files"
     tags = ["files"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
+    @problems(ErrorCode.FILE_NOT_FOUND)
     @get("/{file_id:str}", media_type=BYTES, summary="Download a file")
     async def download(
-        self, file_id: FromPath[str], actor: CurrentActor, core: Core
+        self, file_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> Response[bytes]:
         view, content = await core.files.download(actor, file_id)
         return Response(content, headers=download_headers(view))
 
+    @problems(ErrorCode.FILE_NOT_FOUND)
     @get(
         "/{file_id:str}/{file_name:str}",
         media_type=BYTES,
         summary="Download a file (the name is ignored)",
     )
     async def download_named(
-        self, file_id: FromPath[str], file_name: FromPath[str], actor: CurrentActor, core: Core
+        self, file_id: FromPath[Id], file_name: FromPath[str], actor: CurrentActor, core: Core
     ) -> Response[bytes]:
         view, content = await core.files.download(actor, file_id)
         return Response(content, headers=download_headers(view))

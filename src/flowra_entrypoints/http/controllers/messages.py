@@ -7,8 +7,14 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
+from flowra_core.domain.errors import ErrorCode
 from flowra_entrypoints.http.auth import Core, CurrentActor
 from flowra_entrypoints.http.dto.common import ListResponse, list_response
+from flowra_entrypoints.http.dto.constraints import (
+    Emoji,
+    Id,
+    Limit,
+)
 from flowra_entrypoints.http.dto.messages import (
     EditMessageRequest,
     MarkReadRequest,
@@ -20,6 +26,7 @@ from flowra_entrypoints.http.dto.messages import (
     read_state_response,
     sent_message_response,
 )
+from flowra_entrypoints.http.error_contract import problems
 from flowra_entrypoints.ws.gateway import WebSocketGateway
 
 C = "/api/v1/workspaces/{workspace_id:str}/chats/{chat_id:str}"
@@ -35,11 +42,12 @@ class MessagesController(Controller):
     path = C
     tags = ["messages"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.NOT_PARTICIPANT)
     @post("/messages", summary="Send a message (tag lines are applied)")
     async def send(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         data: JSONBody[SendMessageRequest],
         actor: CurrentActor,
         core: Core,
@@ -59,11 +67,11 @@ class MessagesController(Controller):
     @get("/messages", summary="Top-level messages, newest first")
     async def list_messages(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        limit: FromQuery[int | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[MessageResponse]:
         page = await core.messages.list_top_level(
@@ -74,21 +82,22 @@ class MessagesController(Controller):
     @get(M, summary="A message (also a reply or a tombstone)")
     async def get_message(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
-        message_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
+        message_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
     ) -> MessageResponse:
         view = await core.messages.get(actor, workspace_id, chat_id, message_id)
         return message_response(view)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.NOT_PARTICIPANT, ErrorCode.MESSAGE_DELETED)
     @patch(M, summary="Edit a message (author)")
     async def edit(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
-        message_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
+        message_id: FromPath[Id],
         data: JSONBody[EditMessageRequest],
         actor: CurrentActor,
         core: Core,
@@ -98,12 +107,13 @@ class MessagesController(Controller):
         )
         return message_response(view)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.MESSAGE_DELETED)
     @delete(M, summary="Delete a message (author, chat admin, workspace admin)")
     async def delete_message(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
-        message_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
+        message_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
     ) -> None:
@@ -112,12 +122,12 @@ class MessagesController(Controller):
     @get(M + "/replies", summary="The thread of a message, oldest first")
     async def replies(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
-        message_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
+        message_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
-        limit: FromQuery[int | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[MessageResponse]:
         page = await core.messages.replies(
@@ -125,25 +135,27 @@ class MessagesController(Controller):
         )
         return list_response(page, message_response)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.NOT_PARTICIPANT, ErrorCode.MESSAGE_DELETED)
     @put(REACTION, summary="React with an emoji (idempotent)")
     async def add_reaction(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
-        message_id: FromPath[str],
-        emoji: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
+        message_id: FromPath[Id],
+        emoji: FromPath[Emoji],
         actor: CurrentActor,
         core: Core,
     ) -> MessageResponse:
         view = await core.messages.add_reaction(actor, workspace_id, chat_id, message_id, emoji)
         return message_response(view)
 
+    @problems(ErrorCode.FORBIDDEN, ErrorCode.NOT_PARTICIPANT, ErrorCode.MESSAGE_DELETED)
     @delete(REACTION, status_code=HTTP_200_OK, summary="Take back a reaction (idempotent)")
     async def remove_reaction(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
-        message_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
+        message_id: FromPath[Id],
         emoji: FromPath[str],
         actor: CurrentActor,
         core: Core,
@@ -151,11 +163,12 @@ class MessagesController(Controller):
         view = await core.messages.remove_reaction(actor, workspace_id, chat_id, message_id, emoji)
         return message_response(view)
 
+    @problems(ErrorCode.NOT_PARTICIPANT)
     @post("/read", status_code=HTTP_200_OK, summary="Move the caller's read marker forward")
     async def mark_read(
         self,
-        workspace_id: FromPath[str],
-        chat_id: FromPath[str],
+        workspace_id: FromPath[Id],
+        chat_id: FromPath[Id],
         actor: CurrentActor,
         core: Core,
         state: State,

@@ -8,6 +8,12 @@ from litestar.status_codes import HTTP_200_OK
 
 from flowra_entrypoints.http.auth import Core, CurrentActor
 from flowra_entrypoints.http.dto.common import ListResponse, list_response
+from flowra_entrypoints.http.dto.constraints import (
+    Id,
+    Limit,
+    NotificationTypeName,
+    Uuid,
+)
 from flowra_entrypoints.http.dto.notifications import (
     MarkAllReadRequest,
     MarkedCountResponse,
@@ -15,6 +21,7 @@ from flowra_entrypoints.http.dto.notifications import (
     UnreadCountResponse,
     notification_response,
 )
+from flowra_entrypoints.http.strict_bodies import optional_strict_body
 
 N = "/{notification_id:str}"
 
@@ -29,9 +36,9 @@ class NotificationsController(Controller):
         actor: CurrentActor,
         core: Core,
         unread_only: FromQuery[bool] = False,
-        workspace_id: FromQuery[str | None] = None,
-        type: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        workspace_id: FromQuery[Uuid | None] = None,
+        type: FromQuery[NotificationTypeName | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[NotificationResponse]:
         page = await core.notifications.list(
@@ -46,19 +53,24 @@ class NotificationsController(Controller):
 
     @get("/unread-count", summary="How many notifications are unread")
     async def unread_count(
-        self, actor: CurrentActor, core: Core, workspace_id: FromQuery[str | None] = None
+        self, actor: CurrentActor, core: Core, workspace_id: FromQuery[Uuid | None] = None
     ) -> UnreadCountResponse:
         count = await core.notifications.unread_count(actor, workspace_id)
         return UnreadCountResponse(count=count)
 
     @post(N + "/read", status_code=HTTP_200_OK, summary="Mark one notification read")
     async def mark_read(
-        self, notification_id: FromPath[str], actor: CurrentActor, core: Core
+        self, notification_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> NotificationResponse:
         view = await core.notifications.mark_read(actor, notification_id)
         return notification_response(view)
 
-    @post("/read-all", status_code=HTTP_200_OK, summary="Mark every notification read")
+    @post(
+        "/read-all",
+        status_code=HTTP_200_OK,
+        before_request=optional_strict_body,
+        summary="Mark every notification read",
+    )
     async def mark_all_read(
         self, actor: CurrentActor, core: Core, data: JSONBody[MarkAllReadRequest | None] = None
     ) -> MarkedCountResponse:
@@ -68,6 +80,6 @@ class NotificationsController(Controller):
 
     @delete(N, summary="Delete a notification")
     async def delete_notification(
-        self, notification_id: FromPath[str], actor: CurrentActor, core: Core
+        self, notification_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> None:
         await core.notifications.delete(actor, notification_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Controller, get, patch
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from flowra_core.domain.errors import ErrorCode
 from flowra_entrypoints.http.auth import Core, CurrentActor
 from flowra_entrypoints.http.dto.common import (
     ListResponse,
@@ -13,10 +14,16 @@ from flowra_entrypoints.http.dto.common import (
     list_response,
     user_response,
 )
+from flowra_entrypoints.http.dto.constraints import (
+    DisplayName,
+    Id,
+    Limit,
+)
+from flowra_entrypoints.http.error_contract import problems
 
 
 class UpdateMeRequest(RequestBody):
-    display_name: str
+    display_name: DisplayName
 
 
 class UsersController(Controller):
@@ -33,20 +40,22 @@ class UsersController(Controller):
     ) -> UserResponse:
         return user_response(await core.users.update_display_name(actor, data.display_name))
 
+    @problems(ErrorCode.USER_NOT_FOUND)
     @get("/{user_id:str}", summary="A user the caller may see")
     async def get_user(
-        self, user_id: FromPath[str], actor: CurrentActor, core: Core
+        self, user_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> UserResponse:
         return user_response(await core.users.get(actor, user_id))
 
+    @problems(ErrorCode.WORKSPACE_NOT_FOUND)
     @get("/", summary="Users sharing a workspace with the caller")
     async def search(
         self,
         actor: CurrentActor,
         core: Core,
         q: FromQuery[str | None] = None,
-        workspace_id: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        workspace_id: FromQuery[Id | None] = None,
+        limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[UserResponse]:
         page = await core.users.search(

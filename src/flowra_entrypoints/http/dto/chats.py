@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -14,6 +14,7 @@ from flowra_core.app.message_views import UserRef as CoreUserRef
 from flowra_core.domain.chat import ChatChanges, NewChat
 from flowra_core.domain.events import EventEnvelope, envelope_to_wire
 from flowra_entrypoints.http.dto.common import (
+    PatchBody,
     RequestBody,
     Struct,
     Timestamp,
@@ -21,19 +22,34 @@ from flowra_entrypoints.http.dto.common import (
     ts,
     ts_or_none,
 )
+from flowra_entrypoints.http.dto.constraints import (
+    CategoryName,
+    ChatDescription,
+    ChatTitle,
+    ChatTypeName,
+    DateInput,
+    Id,
+    ParticipantRoleName,
+    PriorityName,
+    SeverityName,
+    StatusName,
+    WorkItemTypeName,
+)
 
 
 class CreateChatRequest(RequestBody):
-    type: str | None = None
-    title: str | None = None
-    description: str | None = None
+    type: ChatTypeName | None = None
+    title: ChatTitle | None = None
+    description: ChatDescription | None = None
     is_public: bool = True
-    participant_ids: list[str] = msgspec.field(default_factory=list)
-    status: str | None = None
-    priority: str | None = None
-    severity: str | None = None
-    assignee_id: str | None = None
-    due_date: str | None = None
+    participant_ids: Annotated[list[Id], msgspec.Meta(max_length=100)] = msgspec.field(
+        default_factory=list
+    )
+    status: StatusName | None = None
+    priority: PriorityName | None = None
+    severity: SeverityName | None = None
+    assignee_id: Id | None = None
+    due_date: DateInput | None = None
 
     def draft(self) -> NewChat:
         return NewChat(
@@ -50,17 +66,17 @@ class CreateChatRequest(RequestBody):
         )
 
 
-class PatchChatRequest(RequestBody):
+class PatchChatRequest(PatchBody):
     """Absent = unchanged; null = clear (nullable fields only)."""
 
-    title: str | UnsetType = UNSET
-    description: str | UnsetType = UNSET
-    status: str | UnsetType = UNSET
-    category: str | UnsetType = UNSET
-    priority: str | UnsetType | None = UNSET
-    severity: str | UnsetType | None = UNSET
-    assignee_id: str | UnsetType | None = UNSET
-    due_date: str | UnsetType | None = UNSET
+    title: ChatTitle | UnsetType = UNSET
+    description: ChatDescription | UnsetType = UNSET
+    status: StatusName | UnsetType = UNSET
+    category: CategoryName | UnsetType = UNSET
+    priority: PriorityName | UnsetType | None = UNSET
+    severity: SeverityName | UnsetType | None = UNSET
+    assignee_id: Id | UnsetType | None = UNSET
+    due_date: DateInput | UnsetType | None = UNSET
 
     def changes(self) -> ChatChanges:
         return ChatChanges(
@@ -74,22 +90,19 @@ class PatchChatRequest(RequestBody):
             due_date=self.due_date,
         )
 
-    def is_empty(self) -> bool:
-        return all(getattr(self, field) is UNSET for field in self.__struct_fields__)
-
 
 class ConvertRequest(RequestBody):
-    type: str
-    title: str | None = None
+    type: WorkItemTypeName
+    title: ChatTitle | None = None
 
 
 class AddParticipantRequest(RequestBody):
-    user_id: str
-    role: str | None = None
+    user_id: Id
+    role: ParticipantRoleName | None = None
 
 
 class AttachFileRequest(RequestBody):
-    file_id: str
+    file_id: Id
 
 
 class ChatSummaryResponse(Struct):

@@ -35,6 +35,14 @@ class RequestBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Base of request bodies: unknown fields are rejected (422)."""
 
 
+class PatchBody(RequestBody):
+    """Base of PATCH bodies: absent = unchanged, and at least one field must be given (the
+    handler answers 422 otherwise; the document says `minProperties: 1`)."""
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, name) is msgspec.UNSET for name in self.__struct_fields__)
+
+
 class ListResponse(Struct, Generic[T]):
     items: list[T]
     next_cursor: str | None

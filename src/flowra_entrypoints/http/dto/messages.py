@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 
 from flowra_core.app.message_views import AttachmentView, MessageView, ReactionView
@@ -15,23 +17,31 @@ from flowra_entrypoints.http.dto.common import (
     ts,
     ts_or_none,
 )
+from flowra_entrypoints.http.dto.constraints import (
+    Id,
+    MessageContent,
+)
 
 
 class SendMessageRequest(RequestBody):
     """Every field is optional; the send rules (content or attachments, parent, files) are
     the core's, reported as 422 on the field at fault."""
 
-    content: str | None = None
-    parent_id: str | None = None
-    attachment_ids: list[str] | None = None
+    content: MessageContent | None = None
+    parent_id: Id | None = None
+    # At most 10: checked by the core, which names the first item past the limit
+    # (`attachment_ids[10]`, http-api.md "Messages").
+    attachment_ids: Annotated[list[Id], msgspec.Meta(extra_json_schema={"maxItems": 10})] | None = (
+        None
+    )
 
 
 class EditMessageRequest(RequestBody):
-    content: str
+    content: MessageContent
 
 
 class MarkReadRequest(RequestBody):
-    message_id: str | None = None
+    message_id: Id | None = None
 
 
 class AttachmentResponse(Struct):

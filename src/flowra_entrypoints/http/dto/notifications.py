@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from flowra_core.app.notifications import NotificationView
 from flowra_entrypoints.http.dto.common import RequestBody, Struct, Timestamp, ts, ts_or_none
+from flowra_entrypoints.http.dto.constraints import (
+    Uuid,
+)
 
 
 class MarkAllReadRequest(RequestBody):
-    workspace_id: str | None = None
+    workspace_id: Uuid | None = None
 
 
 class NotificationResponse(Struct):

@@ -3,25 +3,40 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET, Meta, UnsetType
 
 from flowra_core.app.workspaces import InvitePreview, InviteView, MemberView, WorkspaceView
 from flowra_core.domain.datetimes import parse_due_date
 from flowra_core.domain.errors import ValidationFailed
-from flowra_entrypoints.http.dto.common import RequestBody, Struct, Timestamp, ts, ts_or_none
+from flowra_entrypoints.http.dto.common import (
+    PatchBody,
+    RequestBody,
+    Struct,
+    Timestamp,
+    ts,
+    ts_or_none,
+)
+from flowra_entrypoints.http.dto.constraints import (
+    AssignableRole,
+    DateInput,
+    Id,
+    WorkspaceDescription,
+    WorkspaceName,
+)
 
 
 class CreateWorkspaceRequest(RequestBody):
-    name: str
-    description: str | None = None
+    name: WorkspaceName
+    description: WorkspaceDescription | None = None
 
 
-class UpdateWorkspaceRequest(RequestBody):
+class UpdateWorkspaceRequest(PatchBody):
     """Absent = unchanged; neither field is nullable, so `null` is a 422 on the field."""
 
-    name: str | UnsetType = UNSET
-    description: str | UnsetType = UNSET
+    name: WorkspaceName | UnsetType = UNSET
+    description: WorkspaceDescription | UnsetType = UNSET
 
     def name_value(self) -> str | None:
         return None if isinstance(self.name, UnsetType) else self.name
@@ -31,23 +46,23 @@ class UpdateWorkspaceRequest(RequestBody):
 
 
 class AddMemberRequest(RequestBody):
-    user_id: str | None = None
+    user_id: Id | None = None
     username: str | None = None
-    role: str | None = None
+    role: AssignableRole | None = None
 
 
 class ChangeRoleRequest(RequestBody):
-    role: str
+    role: AssignableRole
 
 
 class TransferOwnershipRequest(RequestBody):
-    user_id: str
+    user_id: Id
 
 
 class CreateInviteRequest(RequestBody):
-    role: str | None = None
-    expires_at: str | None = None
-    max_uses: int | None = None
+    role: AssignableRole | None = None
+    expires_at: DateInput | None = None
+    max_uses: Annotated[int, Meta(ge=0, description="0 = unlimited")] | None = None
 
     def expires_at_value(self) -> datetime | None:
         if self.expires_at is None:
