@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: install dev test lint typecheck unit integration services-up services-down services-status \
-        worker migrate-up build lock clean
+        worker migrate-up build lock assets e2e clean
 
 install: $(STAMP)
 
@@ -15,7 +15,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@test -x $(BIN)/uv || $(BIN)/pip install --quiet --disable-pip-version-check "uv>=0.5"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -c requirements/constraints.txt -e '.[dev]'
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c requirements/constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 dev: install
@@ -54,6 +54,14 @@ migrate-up: install
 # A wheel and an sdist in dist/; the console scripts come with the wheel.
 build: install
 	$(BIN)/uv build --quiet --out-dir dist
+
+# The web client in a real browser (needs `make services-up` for chromium).
+e2e: install services-up
+	$(BIN)/nox -s e2e
+
+# Refresh the vendored web assets (htmx, Pico CSS; axe-core for the tests) from npm.
+assets:
+	scripts/assets.sh
 
 # Refresh the locked versions after editing dependencies in pyproject.toml.
 lock:

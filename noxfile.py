@@ -9,7 +9,7 @@ from __future__ import annotations
 import nox
 
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["lint", "typecheck", "unit", "integration", "integration_mongo"]
+nox.options.sessions = ["lint", "typecheck", "unit", "integration", "integration_mongo", "e2e"]
 nox.options.error_on_missing_interpreters = True
 
 PYTEST = ("pytest", "-p", "no:cacheprovider")
@@ -31,8 +31,9 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def unit(session: nox.Session) -> None:
-    """Fast tests against the in-memory adapters: no network."""
-    session.run(*PYTEST, "tests/unit", "-q", *session.posargs)
+    """Fast tests against the in-memory adapters: no network. One pytest-xdist worker per core
+    (at most four): the tests share nothing but the interpreter's imports."""
+    session.run(*PYTEST, "tests/unit", "-q", "-n", "auto", "--maxprocesses", "4", *session.posargs)
 
 
 @nox.session
@@ -48,3 +49,10 @@ def integration_mongo(session: nox.Session) -> None:
     session.run(
         *PYTEST, "tests/unit/http", "-q", *session.posargs, env={"FLOWRA_TEST_STORAGE": "mongo"}
     )
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    """The web client in a real browser: Playwright driving Debian's Chromium (installed by
+    `scripts/services.sh up`) against `flowra-api` processes started by the tests."""
+    session.run(*PYTEST, "tests/e2e", "-q", *session.posargs)

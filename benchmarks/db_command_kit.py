@@ -29,10 +29,10 @@ from flowra_adapters.mongo.database import MongoDatabase
 from flowra_adapters.mongo.migrations import Migrator
 from flowra_adapters.system import SystemClock
 from flowra_entrypoints.container import Container, build_container
+from flowra_entrypoints.health_checks import resolved
 from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.settings import load_settings
 from flowra_entrypoints.worker.jobs import build_jobs
-from flowra_entrypoints.worker.process import resolved
 from flowra_entrypoints.worker.runner import JobRunner
 
 API = "/api/v1"

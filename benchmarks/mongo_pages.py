@@ -47,11 +47,11 @@ from flowra_core.domain.chat.vocabulary import ChatType, ParticipantRole, Priori
 from flowra_core.domain.message.state import Message
 from flowra_core.domain.message.values import MessageType
 from flowra_core.domain.user import UserSource
+from flowra_core.memory.event_bus import InMemoryEventBus
+from flowra_core.memory.files import InMemoryBlobStorage
+from flowra_core.memory.presence import InMemoryPresence
 from flowra_core.ports.chats import ChatRecord, TaskQuery, TaskSort, task_order
 from flowra_core.ports.identity import IdentityClaims
-from flowra_core.testing.event_bus import InMemoryEventBus
-from flowra_core.testing.files import InMemoryBlobStorage
-from flowra_core.testing.presence import InMemoryPresence
 
 PAGE = 50
 REPEATS = 15

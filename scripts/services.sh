@@ -388,6 +388,14 @@ select_services() {
 
 is_selected() { [[ " ${SELECTED[*]} " == *" $1 "* ]]; }
 
+# The browser of the web client's tests (tests/e2e): Debian's Chromium, driven by Playwright
+# (whose own browser download is not reachable). Installed only when missing.
+ensure_chromium() {
+    [ -x /usr/bin/chromium ] && return 0
+    apt_install chromium fonts-liberation fonts-noto-color-emoji
+    [ -x /usr/bin/chromium ] || die "chromium not found even after installing it"
+}
+
 cmd_up() {
     mkdir -p "$BIN_DIR" "$DATA_DIR" "$LOG_DIR" "$RUN_DIR"
     local s failed=()
@@ -398,6 +406,7 @@ cmd_up() {
             "${s}_start"
         fi
     done
+    ensure_chromium
     for s in keycloak redis ferretdb; do
         if is_selected "$s"; then
             "${s}_wait" || failed+=("$s")

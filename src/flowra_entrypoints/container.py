@@ -7,10 +7,9 @@ the ones that were opened — so the embedded profile never touches a network cl
 
 from __future__ import annotations
 
-import inspect
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -18,179 +17,39 @@ import httpx
 from dependency_injector import containers, providers
 
 from flowra_adapters.files.local_disk import LocalDiskBlobStorage
-from flowra_adapters.mongo.client import MongoClient, mongo_client_resource, ping_mongo
+from flowra_adapters.mongo.client import mongo_client_resource
 from flowra_adapters.mongo.core_ports import mongo_core_ports
 from flowra_adapters.mongo.database import MongoDatabase
 from flowra_adapters.mongo.locks import MongoLeaseLocks
-from flowra_adapters.mongo.migrations import pending_migrations
 from flowra_adapters.mongo.tokens import mongo_governance_ports
-from flowra_adapters.redis.client import ping_redis
 from flowra_adapters.system import RandomTokens, SystemClock, Uuid4Ids
 from flowra_adapters.webhooks.sender import HttpWebhookSender
 from flowra_core.app.core import FlowraCore
 from flowra_core.app.governance import Governance, GovernancePorts
 from flowra_core.app.webhooks import with_webhooks
-from flowra_core.domain.errors import ServiceUnavailable
+from flowra_core.memory.ephemeral import InMemoryEphemeralStore
+from flowra_core.memory.event_bus import InMemoryEventBus
+from flowra_core.memory.live import InMemoryLiveChannel, InMemoryPresenceRegistry
+from flowra_core.memory.locks import InMemoryLeaseLocks
+from flowra_core.memory.presence import InMemoryPresence
+from flowra_core.memory.rate_limit import InMemoryRateLimiter
+from flowra_core.memory.tokens import in_memory_governance_ports
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
-from flowra_core.ports.dead_letters import DeadLetters
 from flowra_core.ports.event_bus import EventBus
 from flowra_core.ports.files import BlobStorage
-from flowra_core.ports.live import PresenceRegistry
 from flowra_core.ports.presence import PresenceReader
 from flowra_core.ports.rate_limit import RateLimiter
-from flowra_core.ports.reaction_work import WorkBacklog
 from flowra_core.ports.webhooks import WebhookSender
 from flowra_core.testing.builder import in_memory_ports
-from flowra_core.testing.ephemeral import InMemoryEphemeralStore
-from flowra_core.testing.event_bus import InMemoryEventBus
-from flowra_core.testing.live import InMemoryLiveChannel
-from flowra_core.testing.locks import InMemoryLeaseLocks
-from flowra_core.testing.presence import InMemoryPresence
-from flowra_core.testing.rate_limit import InMemoryRateLimiter
-from flowra_core.testing.tokens import in_memory_governance_ports
-from flowra_entrypoints.health import (
-    ComponentHealth,
-    HealthCheck,
-    HealthRegistry,
-    not_used,
-    ping_check,
-)
-from flowra_entrypoints.health_backlog import delivery_checks
+from flowra_entrypoints.health_checks import build_health_registry, delivery_health
 from flowra_entrypoints.identity import IdentitySide, build_identity
 from flowra_entrypoints.metrics import Metrics
-from flowra_entrypoints.redis_side import RedisSide, build_redis_side
+from flowra_entrypoints.redis_side import build_redis_side
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.telemetry import MetricsTelemetry
-from flowra_entrypoints.ws.gateway import WebSocketGateway
-from flowra_entrypoints.ws.wiring import (
-    build_ticket_book,
-    build_websocket_gateway,
-    presence_registry_of,
-    session_book_of,
-)
 
-HEALTH_CHECK_TIMEOUT = 2.0
 # Keycloak calls (JWKS, token, admin API): a slower answer is an outage.
 HTTP_CLIENT_TIMEOUT = 10.0
-
-
-def _lazy(provider: Callable[[], Any]) -> Callable[[], Awaitable[Any]]:
-    """An accessor that opens an async Resource on first use."""
-
-    async def resolve() -> Any:
-        return await provider()
-
-    return resolve
-
-
-def _mongo_check(client: Callable[[], Awaitable[MongoClient]]) -> HealthCheck:
-    async def ping() -> float:
-        return await ping_mongo(await client())
-
-    return ping_check("mongo", ping)
-
-
-def _migrations_check(database: Callable[[], Awaitable[MongoDatabase]]) -> HealthCheck:
-    """Healthy when no migration is pending (operations.md §7 `migrations`)."""
-
-    async def check() -> ComponentHealth:
-        try:
-            pending = await pending_migrations(await database())
-        except ServiceUnavailable as error:
-            return ComponentHealth(status="unhealthy", message=error.reason, backend="mongo")
-        if pending:
-            message = f"pending: {', '.join(pending)} (run flowra-migrator up)"
-            return ComponentHealth(status="unhealthy", message=message, backend="mongo")
-        return ComponentHealth(status="healthy", backend="mongo")
-
-    return check
-
-
-def _redis_check(side: Callable[[], RedisSide]) -> HealthCheck:
-    async def ping() -> float:
-        return await ping_redis(side().client)
-
-    return ping_check("redis", ping)
-
-
-def _bus_check(side: Callable[[], RedisSide]) -> HealthCheck:
-    """Ready once the live fan-out subscription is confirmed by Redis."""
-
-    async def check() -> ComponentHealth:
-        if side().bus.is_listening:
-            return ComponentHealth(status="healthy", backend="redis")
-        return ComponentHealth(status="unhealthy", message="not subscribed", backend="redis")
-
-    return check
-
-
-def _delivery_checks(
-    settings: Settings,
-    clock: Clock,
-    core: Callable[[], Any],
-    bus: Callable[[], Any],
-    ws_gateway: Callable[[], Any],
-) -> dict[str, HealthCheck]:
-    """event_relay, projections, dispatch, repair_queue and websocket, resolved on first use
-    (the core is an awaitable with the mongo backend)."""
-
-    async def the_core() -> FlowraCore:
-        found: FlowraCore = await resolved(core())
-        return found
-
-    async def backlog() -> WorkBacklog:
-        return await (await the_core()).ports.reaction_work.backlog()
-
-    async def dead_letters() -> int:
-        parked: DeadLetters = bus()
-        return await parked.dead_letter_count()
-
-    async def repair_counts() -> dict[str, int]:
-        counts = await (await the_core()).ports.repair_queue.counts()
-        return {status.value: count for status, count in counts.items()}
-
-    async def open_connections() -> int:
-        gateway: WebSocketGateway = await resolved(ws_gateway())
-        return len(gateway.hub)
-
-    return delivery_checks(
-        backend="mongo" if settings.storage.backend == "mongo" else "memory",
-        clock=clock,
-        backlog=backlog,
-        dead_letters=dead_letters,
-        repair_counts=repair_counts,
-        open_connections=open_connections,
-    )
-
-
-def build_health_registry(
-    settings: Settings,
-    mongo_client: Callable[[], Any],
-    redis_side: Callable[[], RedisSide],
-    mongo_database: Callable[[], Any],
-    identity: IdentitySide,
-    delivery: dict[str, HealthCheck],
-) -> HealthRegistry:
-    uses_mongo = settings.storage.backend == "mongo"
-    uses_redis = settings.eventbus.type == "redis"
-    mongodb = _mongo_check(_lazy(mongo_client)) if uses_mongo else not_used("memory")
-    migrations = _migrations_check(_lazy(mongo_database)) if uses_mongo else not_used("memory")
-    redis = _redis_check(redis_side) if uses_redis else not_used("disabled")
-    eventbus = _bus_check(redis_side) if uses_redis else not_used("inmemory")
-    return HealthRegistry(
-        readiness={
-            "mongodb": mongodb,
-            "redis": redis,
-            "eventbus": eventbus,
-            "migrations": migrations,
-        },
-        details={
-            "storage": mongodb if uses_mongo else not_used("memory"),
-            "identity_provider": identity.health,
-            **delivery,
-        },
-        timeout=HEALTH_CHECK_TIMEOUT,
-    )
 
 
 def blob_storage_resource(
@@ -279,9 +138,23 @@ def build_rate_limiter(settings: Settings, limiter: RateLimiter) -> RateLimiter 
     return limiter if settings.rate_limit.enabled else None
 
 
-def presence_registry_for(core: FlowraCore, shared: RedisSide | None) -> PresenceRegistry:
-    """The writing side of the presence the core reads."""
-    return shared.presence if shared is not None else presence_registry_of(core)
+# The WebSocket side is imported when the API builds it: a worker never loads it.
+def _ticket_book(*args: Any, **kwargs: Any) -> Any:
+    from flowra_entrypoints.ws.wiring import build_ticket_book
+
+    return build_ticket_book(*args, **kwargs)
+
+
+def _websocket_gateway(*args: Any, **kwargs: Any) -> Any:
+    from flowra_entrypoints.ws.wiring import build_websocket_gateway
+
+    return build_websocket_gateway(*args, **kwargs)
+
+
+def _session_book(identity: IdentitySide) -> Any:
+    from flowra_entrypoints.ws.wiring import session_book_of
+
+    return session_book_of(identity)
 
 
 class Container(containers.DeclarativeContainer):
@@ -307,9 +180,12 @@ class Container(containers.DeclarativeContainer):
         inmemory=providers.Singleton(InMemoryEventBus, clock),
         redis=redis_side.provided.bus,
     )
+    # In process memory, the presence the core reads and the registry the gateway writes are
+    # one store; with Redis both sides are Redis's.
+    memory_presence = providers.Singleton(InMemoryPresence)
     presence = providers.Selector(
         settings.provided.eventbus.type,
-        inmemory=providers.Singleton(InMemoryPresence),
+        inmemory=memory_presence,
         redis=redis_side.provided.presence,
     )
     http_client = providers.Singleton(httpx.AsyncClient, timeout=HTTP_CLIENT_TIMEOUT)
@@ -391,10 +267,14 @@ class Container(containers.DeclarativeContainer):
         inmemory=providers.Object(None),
         redis=redis_side,
     )
-    presence_registry = providers.Singleton(presence_registry_for, core, shared_redis)
-    ws_tickets = providers.Singleton(build_ticket_book, settings, ephemeral, tokens)
+    presence_registry = providers.Selector(
+        settings.provided.eventbus.type,
+        inmemory=providers.Singleton(InMemoryPresenceRegistry, memory_presence),
+        redis=redis_side.provided.presence,
+    )
+    ws_tickets = providers.Singleton(_ticket_book, settings, ephemeral, tokens)
     ws_gateway = providers.Singleton(
-        build_websocket_gateway,
+        _websocket_gateway,
         settings=settings,
         core=core,
         identity=identity,
@@ -402,7 +282,7 @@ class Container(containers.DeclarativeContainer):
         live=live,
         presence=presence_registry,
         metrics=metrics,
-        sessions=providers.Callable(session_book_of, identity),
+        sessions=providers.Callable(_session_book, identity),
     )
 
     health = providers.Singleton(
@@ -413,7 +293,7 @@ class Container(containers.DeclarativeContainer):
         identity=identity,
         mongo_database=mongo_database.provider,
         delivery=providers.Callable(
-            _delivery_checks,
+            delivery_health,
             settings,
             clock,
             core.provider,
@@ -421,12 +301,6 @@ class Container(containers.DeclarativeContainer):
             ws_gateway.provider,
         ),
     )
-
-
-async def resolved(value: Any) -> Any:
-    """A provider's value: dependency-injector returns awaitables for the providers that depend
-    on an async Resource (the MongoDB client), plain objects otherwise."""
-    return await value if inspect.isawaitable(value) else value
 
 
 def build_container(settings: Settings, explicit_keys: frozenset[str] = frozenset()) -> Container:

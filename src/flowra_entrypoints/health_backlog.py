@@ -10,7 +10,7 @@ once per component.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import msgspec
@@ -142,19 +142,21 @@ def dispatch_check(
     return check
 
 
-def repair_queue_check(
-    counts: Callable[[], Awaitable[Mapping[str, int]]], backend: str
-) -> HealthCheck:
-    """Degraded while any item has `failed` (operations.md §7)."""
+def repair_queue_check(backlog: SharedBacklog, backend: str) -> HealthCheck:
+    """The guide's repair queue is the reaction work list now: items `pending` (due or backing
+    off) and `failed` (parked); degraded while any has failed (operations.md §7)."""
 
     async def check() -> ComponentHealth:
         try:
-            items = dict(await counts())
+            found = await backlog.read()
         except ServiceUnavailable as error:
             return _unavailable(backend, error)
-        failed = items.get("failed", 0)
-        if failed:
-            message = f"{failed} repairs failed 5 times; see the repair_queue collection"
+        items = {"pending": found.pending, "failed": found.parked}
+        if found.parked:
+            message = (
+                f"{found.parked} commits' reactions failed {PARK_AFTER_ATTEMPTS} times "
+                "(flowra-worker dead-letters --replay)"
+            )
             return ComponentHealth(status="degraded", message=message, backend=backend, items=items)
         return ComponentHealth(status="healthy", backend=backend, items=items)
 
@@ -174,7 +176,6 @@ def delivery_checks(
     clock: Clock,
     backlog: BacklogSource,
     dead_letters: Callable[[], Awaitable[int]],
-    repair_counts: Callable[[], Awaitable[Mapping[str, int]]],
     open_connections: Callable[[], Awaitable[int]],
 ) -> dict[str, HealthCheck]:
     """The /health/details components of the background delivery, keyed by their names."""
@@ -184,5 +185,5 @@ def delivery_checks(
         "event_relay": event_relay_check(shared, clock, backend),
         "projections": projections_check(shared, clock, backend),
         "dispatch": dispatch_check(shared, clock, backend, dead_letters),
-        "repair_queue": repair_queue_check(repair_counts, backend),
+        "repair_queue": repair_queue_check(shared, backend),
     }

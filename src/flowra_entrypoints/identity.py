@@ -11,28 +11,30 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 from urllib.parse import urlsplit
 
 import httpx
 from loguru import logger
 
-from flowra_adapters.keycloak import (
-    AuthorizationRequest,
-    HttpJwksSource,
-    KeycloakOidcClient,
-    KeycloakTokenVerifier,
-    OidcTokens,
-    RealmEndpoints,
-)
 from flowra_adapters.local.identity import LocalIdentityProvider
 from flowra_core.domain.errors import DomainError, ErrorCode, ServiceUnavailable
 from flowra_core.ports.clock import Clock, SecretTokens
 from flowra_core.ports.ephemeral import EphemeralStore
 from flowra_core.ports.identity import IdentityClaims, TokenVerifier
 from flowra_entrypoints.health import ComponentHealth, HealthCheck, not_used
-from flowra_entrypoints.http.sessions import LoginStateSeal, SessionBook
 from flowra_entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    # Imported where they are built: a process on the local provider (and `flowra-worker
+    # dead-letters`) never loads the JWT and crypto stack.
+    from flowra_adapters.keycloak import (
+        AuthorizationRequest,
+        KeycloakTokenVerifier,
+        OidcTokens,
+        RealmEndpoints,
+    )
+    from flowra_entrypoints.http.sessions import LoginStateSeal, SessionBook
 
 ProviderKind = Literal["local", "keycloak"]
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -157,6 +159,8 @@ def cookie_policy(settings: Settings) -> CookiePolicy:
 
 
 def realm_endpoints(settings: Settings) -> RealmEndpoints:
+    from flowra_adapters.keycloak import RealmEndpoints
+
     keycloak = settings.keycloak
     return RealmEndpoints(url=keycloak.url, public_url=keycloak.public_url, realm=keycloak.realm)
 
@@ -184,6 +188,8 @@ def build_identity(
             cookies=cookie_policy(settings),
             local=local,
         )
+    from flowra_adapters.keycloak import HttpJwksSource, KeycloakOidcClient, KeycloakTokenVerifier
+
     endpoints = realm_endpoints(settings)
     verifier = KeycloakTokenVerifier(
         jwks=HttpJwksSource(http_client, endpoints.certs),
@@ -219,6 +225,8 @@ def keycloak_login(
     ephemeral: EphemeralStore,
 ) -> KeycloakLogin:
     """The login side around any OIDC client (tests pass a fake one)."""
+    from flowra_entrypoints.http.sessions import LoginStateSeal, SessionBook
+
     sessions = SessionBook(
         store=ephemeral,
         tokens=tokens,

@@ -69,6 +69,14 @@ class Metrics:
         self.rate_limited = Counter(
             "flowra_rate_limited_total", "Requests refused by a rate limit", ["bucket"], registry=r
         )
+        self.requests_shed = Counter(
+            "flowra_http_requests_shed_total",
+            "Requests answered 503 after waiting server.queue_timeout for a free slot",
+            registry=r,
+        )
+        self.requests_in_flight = Gauge(
+            "flowra_http_requests_in_flight", "API requests being handled now", registry=r
+        )
 
         self.relay_unpublished = Gauge(
             "flowra_relay_unpublished_events", "Committed events not yet published", registry=r

@@ -13,10 +13,10 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from flowra_adapters.mongo.audit import MongoAuditLog
-from flowra_adapters.mongo.migrations import m0006_governance
+from flowra_adapters.mongo.migrations import m0008_governance
 from flowra_core.domain.audit import AuditAction, AuditEntry, AuditOutcome
+from flowra_core.memory.audit import InMemoryAuditLog
 from flowra_core.ports.audit import AuditFilter, AuditLog
-from flowra_core.testing.audit import InMemoryAuditLog
 
 from .contracts.backends import fresh_mongo_database
 from .test_mongo_migrator import Document, Migrator
@@ -55,7 +55,7 @@ async def log(request: pytest.FixtureRequest, mongodb_uri: str) -> AsyncIterator
         yield InMemoryAuditLog()
         return
     async with fresh_mongo_database(mongodb_uri) as database:
-        await m0006_governance.MIGRATION.apply(database, T0)
+        await m0008_governance.MIGRATION.apply(database, T0)
         yield MongoAuditLog(database)
 
 

@@ -22,7 +22,8 @@ import uvicorn
 from pymongo import MongoClient
 
 from flowra_adapters.mongo.migrations import MIGRATIONS
-from flowra_entrypoints.container import build_container, resolved
+from flowra_entrypoints.container import build_container
+from flowra_entrypoints.health_checks import resolved
 from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.settings import load_settings
 from flowra_entrypoints.ws.server_options import websocket_server_options

@@ -9,8 +9,6 @@ shared one.
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,18 +16,13 @@ from typing import Any
 
 import httpx
 import pytest
-from pymongo import MongoClient
-from pymongo.errors import PyMongoError
 
 from .contracts.mongo_api import (
-    FERRETDB,
     MONGODB_TIMEOUT_S,
-    START_TIMEOUT_S,
-    STOP_TIMEOUT_S,
     ApiProcess,
     Client,
+    FerretDB,
     contents,
-    free_port,
     until,
 )
 
@@ -39,48 +32,6 @@ pytestmark = pytest.mark.integration
 OUTAGE_DEADLINE_S = MONGODB_TIMEOUT_S + 4.0
 RECOVERY_DEADLINE_S = 30.0
 Document = dict[str, Any]
-
-
-class FerretDB:
-    """A FerretDB process of this test's own: stopped and started at will."""
-
-    def __init__(self, data_dir: Path) -> None:
-        if not FERRETDB.exists():
-            pytest.fail(f"{FERRETDB} is missing: build it with `scripts/services.sh up ferretdb`")
-        self.port = free_port()
-        self.uri = f"mongodb://127.0.0.1:{self.port}"
-        self._data_dir = data_dir
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self._process = subprocess.Popen(
-            [
-                *(str(FERRETDB), "-listen-addr", f"127.0.0.1:{self.port}"),
-                *("-data-dir", str(self._data_dir), "-log-level", "error"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        until(self.answers, timeout=START_TIMEOUT_S, what="the test's FerretDB answering")
-
-    def stop(self) -> None:
-        assert self._process is not None
-        self._process.send_signal(signal.SIGTERM)
-        self._process.wait(timeout=STOP_TIMEOUT_S)
-        self._process = None
-
-    def answers(self) -> bool:
-        try:
-            with MongoClient[Document](self.uri, serverSelectionTimeoutMS=500) as client:
-                client.admin.command("ping")
-        except PyMongoError:
-            return False
-        return True
-
-    def kill(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.wait()
 
 
 @pytest.fixture

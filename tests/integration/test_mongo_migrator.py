@@ -27,6 +27,12 @@ pytestmark = pytest.mark.integration
 
 ALL_VERSIONS = [migration.version for migration in MIGRATIONS]
 
+
+def steps_down_to(version: str) -> str:
+    """`--steps` that reverts every migration after `version` and `version` itself."""
+    return str(sum(1 for migration in MIGRATIONS if migration.version >= version))
+
+
 MIGRATOR = str(Path(sys.executable).with_name("flowra-migrator"))
 RUN_TIMEOUT_S = 60
 PRODUCTION = {
@@ -241,13 +247,11 @@ class TestDown:
         migrator("up")
         db["search_entries"].insert_one({"_id": "m1", "tokens": ["kept"]})
 
-        # Every migration after 0002, so 0003 last.
-        result = migrator("down", "--steps", str(len(ALL_VERSIONS) - 2))
+        result = migrator("down", "--steps", steps_down_to("0003"))
 
         assert result.returncode == 0, result.stderr
-        assert "reverted 0005" in result.stdout
-        assert "reverted 0004" in result.stdout
-        assert "reverted 0003" in result.stdout
+        for version in ALL_VERSIONS[2:]:
+            assert f"reverted {version}" in result.stdout
         assert list(records(db)) == ["0001", "0002"]
         assert index_names(db, "search_entries") == {"_id_"}
         assert planned_indexes("chats") <= index_names(db, "chats")
@@ -261,7 +265,7 @@ class TestDown:
         migrator("up")
         before = records(db)
 
-        result = migrator("down", "--steps", str(len(ALL_VERSIONS) - 1))  # down to 0002
+        result = migrator("down", "--steps", steps_down_to("0002"))
 
         assert result.returncode == 1
         assert "0002 (create Flowra Bot) is irreversible" in result.stderr
@@ -313,6 +317,26 @@ class TestDispatchedMarkers:
         assert migrator("down").returncode == 0
         kept = {c["_id"]: c["dispatched_at"] for c in db["commits"].find()}
         assert kept == markers
+
+
+class TestThreadStatsOnMessages:
+    def test_0006_copies_the_stats_onto_the_parent_and_down_copies_them_back(
+        self, migrator: Migrator, db: Database[Document]
+    ) -> None:
+        migrator("up", "--to", "0005")
+        last = datetime(2026, 1, 1, tzinfo=UTC)
+        db["messages"].insert_many([{"_id": "m1", "chat_id": "c1"}, {"_id": "m2", "chat_id": "c1"}])
+        stats = {"_id": "m1", "chat_id": "c1", "reply_count": 2, "last_reply_at": last}
+        db["message_threads"].insert_one(stats)
+
+        result = migrator("up")
+
+        assert result.returncode == 0, result.stderr
+        moved = {m["_id"]: m.get("thread") for m in db["messages"].find()}
+        assert moved == {"m1": {"reply_count": 2, "last_reply_at": last}, "m2": None}
+        db["message_threads"].delete_many({})
+        assert migrator("down").returncode == 0
+        assert list(db["message_threads"].find()) == [stats]
 
 
 class TestSafety:
@@ -433,9 +457,7 @@ class TestReactionWorkList:
         assert not RETIRED_COMMIT_INDEXES & indexes
         assert "parked_1_due_at_1" in db["reaction_work"].index_information()
 
-        # Down through 0005 (the migrations after it first).
-        after_0004 = len([v for v in ALL_VERSIONS if v > "0004"])
-        reverted = migrator("down", "--steps", str(after_0004))
+        reverted = migrator("down", "--steps", steps_down_to("0005"))
 
         assert reverted.returncode == 0, reverted.stderr
         assert "reaction_work" not in db.list_collection_names()

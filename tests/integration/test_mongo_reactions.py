@@ -25,12 +25,12 @@ from flowra_core.app.reactions import backoff
 from flowra_core.domain.chat import Chat, ChatChanges, NewChat
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.domain.user import UserSource
+from flowra_core.memory.event_bus import InMemoryEventBus
+from flowra_core.memory.files import InMemoryBlobStorage
+from flowra_core.memory.presence import InMemoryPresence
 from flowra_core.ports.identity import IdentityClaims
 from flowra_core.ports.messages import SummaryDraft
 from flowra_core.testing.clock import FixedClock, SeededIds, SeededTokens
-from flowra_core.testing.event_bus import InMemoryEventBus
-from flowra_core.testing.files import InMemoryBlobStorage
-from flowra_core.testing.presence import InMemoryPresence
 
 pytestmark = pytest.mark.integration
 

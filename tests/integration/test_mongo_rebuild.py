@@ -99,6 +99,11 @@ async def snapshot(database: MongoDatabase) -> Snapshot:
     }
 
 
+def without_timeline_versions(taken: Snapshot) -> Snapshot:
+    chats = [{k: v for k, v in chat.items() if k != "timeline_version"} for chat in taken["chats"]]
+    return taken | {"chats": chats}
+
+
 @pytest.fixture
 async def used(mongodb_uri: str, database: MongoDatabase, tmp_path: Path) -> Workspace:
     """A workspace with discussions, work items, threads, edits, deletions, reactions, tags,
@@ -177,7 +182,7 @@ class TestRebuildEverything:
         before = await snapshot(database)
         assert before["notifications"]
         assert before["search_entries"]
-        assert before["message_threads"]
+        assert any("thread" in message for message in before["messages"])
 
         result = migrator("rebuild-projections")
 
@@ -262,7 +267,11 @@ class TestRebuildScopes:
             result = migrator("rebuild-projections", "--aggregate-id", message["_id"])
 
             assert_rebuilt(result)
-        assert await snapshot(database) == before
+        # A replayed message moves its chat's timeline_version on: a token compared only for
+        # equality (remembered unread counts are counted again), so it is left out here.
+        assert without_timeline_versions(await snapshot(database)) == without_timeline_versions(
+            before
+        )
 
     async def test_one_inbox(
         self, used: Workspace, database: MongoDatabase, migrator: Callable[..., Any]

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from flowra_adapters.mongo.migrations import m0006_governance
+from flowra_adapters.mongo.migrations import m0008_governance
 from flowra_adapters.mongo.webhooks import MongoWebhookStore
 from flowra_core.domain.webhooks import RETRY_FOR, DeliveryStatus, WebhookDelivery
+from flowra_core.memory.webhooks import InMemoryWebhookStore
 from flowra_core.ports.webhooks import WebhookStore
-from flowra_core.testing.webhooks import InMemoryWebhookStore
 
 from .contracts.backends import fresh_mongo_database
 
@@ -49,7 +49,7 @@ async def store(request: pytest.FixtureRequest, mongodb_uri: str) -> AsyncIterat
         yield InMemoryWebhookStore()
         return
     async with fresh_mongo_database(mongodb_uri) as database:
-        await m0006_governance.MIGRATION.apply(database, T0)
+        await m0008_governance.MIGRATION.apply(database, T0)
         yield MongoWebhookStore(database)
 
 

@@ -33,10 +33,10 @@ from flowra_core.app.core import FlowraCore
 from flowra_core.app.reactions import PARK_AFTER_ATTEMPTS, backoff
 from flowra_core.domain.chat import NewChat
 from flowra_core.domain.user import UserSource
+from flowra_core.memory.presence import InMemoryPresence
 from flowra_core.ports.event_bus import EventBus
 from flowra_core.ports.identity import IdentityClaims
 from flowra_core.testing.clock import FixedClock
-from flowra_core.testing.presence import InMemoryPresence
 
 from .contracts.redis_backends import (
     FAST_BUS,

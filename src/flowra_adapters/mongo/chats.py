@@ -32,11 +32,14 @@ from flowra_adapters.mongo.names import CHATS
 from flowra_adapters.mongo.queries import combine
 from flowra_adapters.mongo.state_store import MongoStateStore
 from flowra_core.domain.chat.state import Chat
+from flowra_core.domain.chat.vocabulary import StatusCategory
 from flowra_core.domain.errors import ConcurrencyConflict
 from flowra_core.ports.chats import ChatListQuery, ChatRecord, SortKey, TaskQuery, micros
 
 # Each retry follows a write that another writer completed, so a handful always suffices.
 _COMPARE_AND_SET_ATTEMPTS = 16
+# Beside the state, like `last_message_at`: see ChatRecord.timeline_version.
+TIMELINE_VERSION = "timeline_version"
 
 
 class MongoChatStore(MongoStateStore[Chat]):
@@ -56,7 +59,9 @@ class MongoChatStore(MongoStateStore[Chat]):
     async def raise_last_message_at(self, chat_id: str, at: datetime) -> None:
         raised = {"last_message_at": at, "last_activity_at": at, "sort_activity": micros(at)}
         with self._db.operation(CHATS, "update"):
-            await self._collection.update_one({"_id": chat_id}, {"$max": raised}, upsert=True)
+            await self._collection.update_one(
+                {"_id": chat_id}, {"$max": raised, "$inc": {TIMELINE_VERSION: 1}}, upsert=True
+            )
 
     async def get_many(self, chat_ids: Collection[str]) -> Mapping[str, Chat]:
         return await self._get_many(chat_ids)
@@ -70,9 +75,14 @@ class MongoChatStore(MongoStateStore[Chat]):
             if activity is not None:
                 fields["sort_activity"] = micros(activity)
             unchanged = {"_id": chat_id, "updated_at": updated_at}
-            if await self._compare_and_set(unchanged, {"$set": fields}):
+            moved = {"$set": fields, "$inc": {TIMELINE_VERSION: 1}}
+            if await self._compare_and_set(unchanged, moved):
                 return
         raise ConcurrencyConflict(chat_id, stored.get("version", 0))
+
+    async def timeline_changed(self, chat_id: str) -> None:
+        with self._db.operation(CHATS, "save"):
+            await self._collection.update_one({"_id": chat_id}, {"$inc": {TIMELINE_VERSION: 1}})
 
     async def last_message_at(self, chat_ids: Collection[str]) -> Mapping[str, datetime]:
         wanted = list(set(chat_ids))
@@ -105,6 +115,15 @@ class MongoChatStore(MongoStateStore[Chat]):
         with self._db.operation(CHATS, "count"):
             return await self._collection.count_documents(task_filter(query))
 
+    async def count_tasks_by_category(self, query: TaskQuery) -> Mapping[StatusCategory, int]:
+        pipeline = [
+            {"$match": task_filter(query)},
+            {"$group": {"_id": "$category", "n": {"$sum": 1}}},
+        ]
+        with self._db.operation(CHATS, "count"):
+            groups = await (await self._collection.aggregate(pipeline)).to_list()
+        return {StatusCategory(group["_id"]): group["n"] for group in groups if group["_id"]}
+
     async def _records(
         self, query: Document, sort: list[tuple[str, int]], limit: int
     ) -> list[ChatRecord]:
@@ -113,7 +132,11 @@ class MongoChatStore(MongoStateStore[Chat]):
         with self._db.operation(CHATS, "find"):
             documents = await self._collection.find(query).sort(sort).limit(limit).to_list()
         return [
-            ChatRecord(self._decode(document), document.get("last_message_at"))
+            ChatRecord(
+                self._decode(document),
+                document.get("last_message_at"),
+                document.get(TIMELINE_VERSION, 0),
+            )
             for document in documents
         ]
 

@@ -11,7 +11,6 @@ from flowra_adapters.mongo.messages import MongoMessageStore, MongoSummaryDraftS
 from flowra_adapters.mongo.notifications import MongoNotificationStore
 from flowra_adapters.mongo.reaction_work import MongoReactionWork
 from flowra_adapters.mongo.read_markers import MongoReadMarkerStore
-from flowra_adapters.mongo.repair_queue import MongoRepairQueue
 from flowra_adapters.mongo.search import MongoSearchIndex
 from flowra_adapters.mongo.users import MongoUserStore
 from flowra_adapters.mongo.workspaces import MongoInviteTokenStore, MongoWorkspaceStore
@@ -50,6 +49,5 @@ def mongo_core_ports(
         read_markers=MongoReadMarkerStore(database),
         files=MongoFileStore(database),
         blobs=blobs,
-        repair_queue=MongoRepairQueue(database),
         reaction_work=MongoReactionWork(database),
     )

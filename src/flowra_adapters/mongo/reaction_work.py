@@ -11,6 +11,7 @@ deletes the batch first, so it never shows a finished task.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -76,7 +77,10 @@ class MongoReactionWork:
     async def finish(self, commit_id: str) -> None:
         self._finished.add(commit_id)
         if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.get_running_loop().create_task(self._flush_later())
+            # A context of its own: the batch belongs to no request (nor to its tracing).
+            self._flusher = asyncio.get_running_loop().create_task(
+                self._flush_later(), context=contextvars.Context()
+            )
 
     async def _flush_later(self) -> None:
         await asyncio.sleep(self._finish_delay)  # a batching window, not a synchronisation

@@ -2,8 +2,9 @@
 and the commits it replays, in journal order.
 
 A projection is every document derived from the journal: the state documents (`users`,
-`workspaces`, `chats`, `messages`, `inboxes`) and the secondary read models
-(`message_threads`, `notifications`, `search_entries`). A state document at version 0 was
+`workspaces`, `chats`, `messages` with the thread stats on their parents, `inboxes`) and the
+secondary read models (`notifications`, `search_entries`; `message_threads`, no longer written
+since migration 0008, is emptied with the messages). A state document at version 0 was
 written without events (Flowra Bot, by migration 0002) and is kept. Uploads, read markers,
 summary drafts and invite tokens are written directly, not derived, and are never touched.
 
@@ -11,7 +12,8 @@ A scope narrows the rebuild to one aggregate type or one aggregate. Chats and me
 into each other's documents (a chat's `last_message_at`; a deleted chat removes its messages
 from the search index), so the chat and message types are rebuilt together, and one chat's
 rebuild takes in its messages. One message's rebuild keeps its search tombstone: whether its
-chat was deleted is the chat's to say.
+chat was deleted is the chat's to say; it replays its replies too (which rewrite nothing but
+its thread stats), since those stats live on its document.
 """
 
 from __future__ import annotations
@@ -107,6 +109,13 @@ async def of_aggregate(
     if found_type is AggregateType.CHAT:
         return await _chat_scope(database, aggregate_id, label)
     by_id: Document = {"_id": aggregate_id}
+    commits: Document = {"aggregate_id": aggregate_id}
+    if found_type is AggregateType.MESSAGE:
+        replies = {
+            "aggregate_type": AggregateType.MESSAGE.value,
+            "events.data.parent_id": aggregate_id,
+        }
+        commits = {"$or": [commits, replies]}
     clearing: Clearing = {
         AggregateType.USER: {names.USERS: by_id | _FROM_EVENTS},
         AggregateType.WORKSPACE: {names.WORKSPACES: by_id},
@@ -119,7 +128,7 @@ async def of_aggregate(
             names.NOTIFICATIONS: {"user_id": aggregate_id.removeprefix(INBOX_STREAM_PREFIX)},
         },
     }[found_type]
-    return RebuildScope(clearing, {"aggregate_id": aggregate_id}, label)
+    return RebuildScope(clearing, commits, label)
 
 
 async def _chat_scope(database: MongoDatabase, chat_id: str, label: str) -> RebuildScope:

@@ -4,7 +4,7 @@ A window is `floor(now / window_seconds)` on the injected clock; its counter is 
 `flowra:ratelimit:<bucket>:<key>:<window>`. One MULTI increments it and, on its first hit, sets it
 to expire when the window ends (plus a margin for instances whose clocks differ slightly), so
 counts from all instances add up atomically and old windows clean themselves away. Decisions
-are the in-memory limiter's (`flowra_core.testing.rate_limit`).
+are the in-memory limiter's (`flowra_core.memory.rate_limit`).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from flowra_core.app.task_filters import (
 )
 from flowra_core.domain.chat import StatusCategory
 from flowra_core.domain.errors import ValidationFailed
-from flowra_core.ports.chats import ChatStore, TaskQuery, TaskSort, task_order
+from flowra_core.ports.chats import ChatRecord, ChatStore, TaskQuery, TaskSort, task_order
 from flowra_core.ports.clock import Clock
 
 DEFAULT_PER_COLUMN = 20
@@ -113,17 +113,37 @@ class TaskService:
             now=self._clock.now(),
         )
         request = PageRequest(_per_column(per_column), None)
-        columns: list[BoardColumn] = []
+        # Four column pages; a column that fits on its page is counted by its page, the
+        # others by one count per category for them all; then the summaries of every item at
+        # once (one marker look-up, and an unread count only where the markers lack one).
+        pages: list[Page[ChatRecord]] = []
         for category in StatusCategory:
             query = replace(base, categories=frozenset({category}))
-            page = await self._page(actor, query, request)
-            columns.append(
+            order = task_order(query.sort)
+            rows = await self._chats.list_tasks(query, after=None, limit=request.limit + 1)
+            pages.append(make_page(rows, request, task_fingerprint(query), order.key))
+        counts: dict[StatusCategory, int] = {
+            category: len(page.items)
+            for category, page in zip(StatusCategory, pages, strict=True)
+            if page.next_cursor is None
+        }
+        overflowing = frozenset(StatusCategory) - counts.keys()
+        if overflowing:
+            counted = await self._chats.count_tasks_by_category(
+                replace(base, categories=overflowing)
+            )
+            counts.update({category: counted.get(category, 0) for category in overflowing})
+        items = [record for page in pages for record in page.items]
+        summaries = iter(await self._views.summaries(actor, items))
+        return Board(
+            [
                 BoardColumn(
                     category=category,
                     title=category.board_title,
-                    count=await self._chats.count_tasks(query),
-                    items=list(page.items),
+                    count=counts.get(category, 0),
+                    items=[next(summaries) for _ in page.items],
                     next_cursor=page.next_cursor,
                 )
-            )
-        return Board(columns)
+                for category, page in zip(StatusCategory, pages, strict=True)
+            ]
+        )

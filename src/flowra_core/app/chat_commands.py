@@ -132,8 +132,7 @@ class ChatCommands:
             actor_id=actor.user_id,
             new=True,
         )
-        assert outcome.state is not None
-        return ChatChange(workspace, outcome.state, outcome.events)
+        return ChatChange(workspace, outcome.required(), outcome.events)
 
     async def patch(
         self, actor: Actor, workspace_id: str, chat_id: str, changes: ChatChanges

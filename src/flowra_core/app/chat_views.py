@@ -85,9 +85,14 @@ _NOTHING_READ = ChatUnread(unread_count=0, mention_count=0, last_read_message_id
 
 
 class UnreadSummaries(Protocol):
-    async def unread_summary(self, user_id: str, chats: Sequence[Chat]) -> Mapping[str, ChatUnread]:
+    async def unread_summary(
+        self,
+        user_id: str,
+        chats: Sequence[Chat],
+        records: Mapping[str, ChatRecord] | None = None,
+    ) -> Mapping[str, ChatUnread]:
         """Per chat: the user's unread and mention counts (0 where they do not take part) and
-        their read marker's message id."""
+        their read marker's message id; the chats' `records` may spare counting."""
         ...
 
 
@@ -117,7 +122,11 @@ class ChatViews:
         now = self._clock.now()
         assignee_ids = {r.chat.assignee_id for r in records if r.chat.assignee_id is not None}
         users = await self._users.get_many(assignee_ids) if assignee_ids else {}
-        unread = await self._unread.unread_summary(actor.user_id, [r.chat for r in records])
+        unread = await self._unread.unread_summary(
+            actor.user_id,
+            [r.chat for r in records],
+            {r.chat.id: r for r in records},
+        )
         views: list[ChatSummaryView] = []
         for record in records:
             chat = record.chat

@@ -22,11 +22,11 @@ from flowra_core.app.projections import CompositeProjector
 from flowra_core.app.reaction_table import ReactionParts, flowra_reactions
 from flowra_core.app.reactions import ReactionRunner, ReactionTable
 from flowra_core.app.read_markers import ReadMarkerService
-from flowra_core.app.repair import RepairService
 from flowra_core.app.search import SearchProjector, SearchService
 from flowra_core.app.summaries import ChangeSummaries
 from flowra_core.app.tags import TagExecutor
 from flowra_core.app.telemetry import CoreTelemetry
+from flowra_core.app.upload_sweep import UploadSweep
 from flowra_core.app.users import UserService, user_kind
 from flowra_core.app.workspaces import WorkspaceService, workspace_kind
 from flowra_core.app.write_path import AggregateKind, WritePath
@@ -41,7 +41,6 @@ from flowra_core.ports.notifications import NotificationStore
 from flowra_core.ports.presence import PresenceReader
 from flowra_core.ports.reaction_work import ReactionWork
 from flowra_core.ports.read_markers import ReadMarkerStore
-from flowra_core.ports.repair import RepairQueue
 from flowra_core.ports.search import SearchIndex
 from flowra_core.ports.users import UserStore
 from flowra_core.ports.workspaces import InviteTokenStore, WorkspaceStore
@@ -86,7 +85,6 @@ class CorePorts:
     read_markers: ReadMarkerStore
     files: FileStore
     blobs: BlobStorage
-    repair_queue: RepairQueue
     reaction_work: ReactionWork
 
 
@@ -169,15 +167,6 @@ class FlowraCore:
             return message_kind(self.ports.messages, commit.workspace_id or "")
         return self._kinds[commit.aggregate_type]
 
-    def repair(self, *, batch_size: int) -> RepairService:
-        """The repair job: `batch_size` queue items per run at most."""
-        return RepairService(
-            queue=self.ports.repair_queue,
-            events=self.ports.event_store,
-            projector=self.projector,
-            kind_for=self.kind_for,
-            clock=self.ports.clock,
-            files=self.ports.files,
-            blobs=self.ports.blobs,
-            batch_size=batch_size,
-        )
+    def upload_sweep(self) -> UploadSweep:
+        """The repair job's clean-up of uploads never attached."""
+        return UploadSweep(self.ports.files, self.ports.blobs, self.ports.clock)

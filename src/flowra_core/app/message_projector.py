@@ -1,15 +1,17 @@
 """What message commits change beyond the message documents: the thread stats of the parent,
-the chat's `last_message_at`, and which message an uploaded file is attached to.
+the chat's `last_message_at` and `timeline_version` (which validates cached unread counts), and
+which message an uploaded file is attached to.
 
 Every update is recomputed from the stored messages, raises a time to at least the event's
 (`$max`) or is a set-once, never a blind increment, so a replay by the reaction sweep or a
-rebuild converges on the same values.
+rebuild converges on the same values. The one increment, `timeline_version`, is only compared
+for equality: a replay moving it once more makes the next chat list count again, nothing else.
 """
 
 from __future__ import annotations
 
 from flowra_core.domain.events import AggregateType
-from flowra_core.domain.message import MessageCreated, MessageDeleted
+from flowra_core.domain.message import MessageCreated, MessageDeleted, MessageEdited
 from flowra_core.ports.chats import ChatStore
 from flowra_core.ports.event_store import Commit
 from flowra_core.ports.files import FileStore
@@ -34,6 +36,9 @@ class MessageProjector:
                 await self._chats.raise_last_message_at(event.chat_id, event.created_at)
             elif isinstance(event, MessageCreated | MessageDeleted):
                 await self._timeline_changed(event.chat_id, event.parent_id)
+            if isinstance(event, MessageEdited):
+                # Its mentions may have changed: cached mention counts are no longer valid.
+                await self._chats.timeline_changed(event.chat_id)
 
     async def _timeline_changed(self, chat_id: str, parent_id: str | None) -> None:
         if parent_id is not None:

@@ -73,10 +73,13 @@ class MessageReads:
         scope = fingerprint("messages", chat_id=chat_id)
         request = page_request(limit, cursor, scope, key_type=tuple[datetime, str])
         before = (request.after[0], request.after[1]) if request.after else None
-        rows = await self._messages.top_level(chat_id, before=before, limit=request.limit + 1)
-        page = make_page(rows, request, scope, position)
+        rows = await self._messages.top_level_threaded(
+            chat_id, before=before, limit=request.limit + 1
+        )
+        threads = {row.message.id: row.thread for row in rows}
+        page = make_page([row.message for row in rows], request, scope, position)
         views = await self._views.many(
-            page.items, workspace_id=workspace_id, viewer_id=actor.user_id
+            page.items, workspace_id=workspace_id, viewer_id=actor.user_id, threads=threads
         )
         return Page(views, page.next_cursor)
 
@@ -90,15 +93,20 @@ class MessageReads:
         limit: int | None,
         cursor: str | None,
     ) -> Page[MessageView]:
-        """The thread of a message, oldest first."""
+        """The thread of a message, oldest first. 404 MESSAGE_NOT_FOUND for a message not in
+        this chat."""
         await self._access.readable(actor, workspace_id, chat_id)
-        message_in_chat(await self._messages.get(message_id), chat_id, message_id)
         scope = fingerprint("replies", chat_id=chat_id, message_id=message_id)
         request = page_request(limit, cursor, scope, key_type=tuple[datetime, str])
         after = (request.after[0], request.after[1]) if request.after else None
         rows = await self._messages.replies(
             chat_id, message_id, after=after, limit=request.limit + 1
         )
+        if not rows:
+            # A reply of this chat proves its parent is a message of this chat (a reply is
+            # only accepted under a message of its own chat, and messages are never removed,
+            # only tombstoned), so the parent is looked up only when the page is empty.
+            message_in_chat(await self._messages.get(message_id), chat_id, message_id)
         page = make_page(rows, request, scope, position)
         views = await self._views.many(
             page.items, workspace_id=workspace_id, viewer_id=actor.user_id

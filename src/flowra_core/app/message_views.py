@@ -3,7 +3,7 @@ author, thread stats, attachment URLs and reactions grouped for the viewer."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
@@ -92,18 +92,28 @@ def reaction_views(message: Message, viewer_id: str) -> tuple[ReactionView, ...]
 
 
 class MessageViews:
-    """Builds views for a page of messages with one user look-up and one stats look-up."""
+    """Builds views for a page of messages with one user look-up (the user store remembers
+    recent users) and, unless the page came with its thread stats, one stats look-up."""
 
     def __init__(self, users: UserStore, messages: MessageStore) -> None:
         self._users = users
         self._messages = messages
 
     async def many(
-        self, messages: Sequence[Message], *, workspace_id: str, viewer_id: str
+        self,
+        messages: Sequence[Message],
+        *,
+        workspace_id: str,
+        viewer_id: str,
+        threads: Mapping[str, ThreadStats] | None = None,
     ) -> list[MessageView]:
+        """`threads`: the stats of the top-level messages when the caller read them with the
+        page (`top_level_threaded`); else they are looked up. Replies have no thread."""
         users = await self._users.get_many({m.author_id for m in messages})
-        top_level_ids = [m.id for m in messages if m.parent_id is None]
-        stats = await self._messages.thread_stats(top_level_ids) if top_level_ids else {}
+        stats = threads
+        if stats is None:
+            top_level_ids = [m.id for m in messages if m.parent_id is None]
+            stats = await self._messages.thread_stats(top_level_ids) if top_level_ids else {}
         return [
             _view(
                 message,
@@ -118,6 +128,12 @@ class MessageViews:
     async def one(self, message: Message, *, workspace_id: str, viewer_id: str) -> MessageView:
         [view] = await self.many([message], workspace_id=workspace_id, viewer_id=viewer_id)
         return view
+
+    async def new(
+        self, messages: Sequence[Message], *, workspace_id: str, viewer_id: str
+    ) -> list[MessageView]:
+        """Messages this request has just created: nobody can have replied to them yet."""
+        return await self.many(messages, workspace_id=workspace_id, viewer_id=viewer_id, threads={})
 
 
 def _view(

@@ -131,17 +131,18 @@ class MessageService(MessageReads):
             actor_id=actor.user_id,
             new=True,
         )
-        assert outcome.state is not None
-        sent = outcome.state
+        sent = outcome.required()
         # The author's read marker moves to it by the `read_markers.author` reaction.
         run = await self._tags.run(actor, workspace_id, chat_id, content)
         if run is None:
-            view = await self._views.one(sent, workspace_id=workspace_id, viewer_id=actor.user_id)
+            [view] = await self._views.new(
+                [sent], workspace_id=workspace_id, viewer_id=actor.user_id
+            )
             return SentMessage(message=view, bot_reply=None, tag_results=None)
         # The author reads the bot reply in this response, so it is not unread for them: the
         # `read_markers.author` reaction moves their marker to it too.
         reply = await self._post_bot_reply(kind, sent, run.reply_text)
-        view, reply_view = await self._views.many(
+        view, reply_view = await self._views.new(
             [sent, reply], workspace_id=workspace_id, viewer_id=actor.user_id
         )
         return SentMessage(message=view, bot_reply=reply_view, tag_results=run.results)
@@ -158,8 +159,7 @@ class MessageService(MessageReads):
             actor_id=source.author_id,
             new=True,
         )
-        assert outcome.state is not None
-        return outcome.state
+        return outcome.required()
 
     async def _mention_lookup(self, workspace: Workspace, content: str) -> UsernameLookup:
         """`@username` resolves to workspace members only (domain.md §4.1)."""
@@ -192,8 +192,7 @@ class MessageService(MessageReads):
 
         kind = message_kind(self._messages, workspace.id)
         outcome = await self._write.execute(kind, message_id, checked, actor_id=actor.user_id)
-        assert outcome.state is not None
-        return outcome.state
+        return outcome.required()
 
     async def edit(
         self, actor: Actor, workspace_id: str, chat_id: str, message_id: str, *, content: str

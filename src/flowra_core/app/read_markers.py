@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -13,8 +13,14 @@ from flowra_core.app.chat_access import ChatAccess
 from flowra_core.domain.chat import Chat
 from flowra_core.domain.errors import ValidationFailed
 from flowra_core.domain.message import Message, ReadMarker
-from flowra_core.ports.messages import MessageStore, Position
-from flowra_core.ports.read_markers import ReadMarkerStore
+from flowra_core.ports.chats import ChatRecord
+from flowra_core.ports.messages import MessageStore, Position, UnreadCounts
+from flowra_core.ports.read_markers import (
+    CountedUnread,
+    CountsToKeep,
+    MarkerReading,
+    ReadMarkerStore,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +80,13 @@ class ReadMarkerService:
             marker = await self._markers.get(chat_id, actor.user_id)
         else:
             marker = await self._markers.advance(_marker_at(target, actor.user_id))
-        counts = await self._messages.unread_counts(
-            chat_id, actor.user_id, after=marker_position(marker)
+        counts = await self._messages.unread_counts_many(
+            actor.user_id, {chat_id: marker_position(marker)}, mentions=False
         )
         return ReadState(
             chat_id=chat_id,
             last_read_message_id=marker.last_read_message_id if marker is not None else None,
-            unread_count=counts.unread,
+            unread_count=counts.get(chat_id, _NONE).unread,
         )
 
     async def read_up_to(
@@ -95,19 +101,91 @@ class ReadMarkerService:
         )
         await self._markers.advance(marker)
 
-    async def unread_summary(self, user_id: str, chats: Sequence[Chat]) -> dict[str, ChatUnread]:
+    async def unread_summary(
+        self,
+        user_id: str,
+        chats: Sequence[Chat],
+        records: Mapping[str, ChatRecord] | None = None,
+    ) -> dict[str, ChatUnread]:
         """Per chat: unread and mention counts after the user's marker (0 where the user is
-        not a participant) and the marker's message id."""
-        markers = await self._markers.get_many(user_id, [chat.id for chat in chats])
+        not a participant) and the marker's message id.
+
+        With the chats' `records` (as lists read them), a chat read past its newest message
+        costs nothing, counts remembered on the marker are used while the chat's timeline
+        has not changed, and the rest are counted at once and remembered for the next list.
+        """
+        readings = await self._markers.readings(user_id, [chat.id for chat in chats])
+        known: dict[str, UnreadCounts] = {}
+        to_count: dict[str, Position | None] = {}
+        for chat in chats:
+            if not chat.is_participant(user_id):
+                continue
+            reading = readings.get(chat.id, _NEVER_READ)
+            position = marker_position(reading.marker)
+            record = (records or {}).get(chat.id)
+            if record is None:
+                to_count[chat.id] = position
+            elif not _may_have_unread(record.last_message_at, position):
+                known[chat.id] = _NONE
+            elif _still_valid(reading.counted, record):
+                assert reading.counted is not None
+                known[chat.id] = UnreadCounts(
+                    unread=reading.counted.unread, mentions=reading.counted.mentions
+                )
+            else:
+                to_count[chat.id] = position
+        if to_count:
+            counted = await self._messages.unread_counts_many(user_id, to_count, mentions=True)
+            known.update({chat_id: counted.get(chat_id, _NONE) for chat_id in to_count})
+            await self._keep(user_id, to_count, known, records or {})
         summary: dict[str, ChatUnread] = {}
         for chat in chats:
-            marker = markers.get(chat.id)
+            marker = readings.get(chat.id, _NEVER_READ).marker
             read_id = marker.last_read_message_id if marker is not None else None
-            if not chat.is_participant(user_id):
-                summary[chat.id] = ChatUnread(0, 0, read_id)
-                continue
-            counts = await self._messages.unread_counts(
-                chat.id, user_id, after=marker_position(marker)
-            )
+            counts = known.get(chat.id, _NONE)
             summary[chat.id] = ChatUnread(counts.unread, counts.mentions, read_id)
         return summary
+
+    async def _keep(
+        self,
+        user_id: str,
+        counted: Mapping[str, Position | None],
+        known: Mapping[str, UnreadCounts],
+        records: Mapping[str, ChatRecord],
+    ) -> None:
+        """Remember the counts of chats whose timeline version the list read with them."""
+        kept: list[CountsToKeep] = []
+        for chat_id, position in counted.items():
+            record = records.get(chat_id)
+            if record is None or record.timeline_version is None:
+                continue
+            counts = known[chat_id]
+            at, message_id = (None, None) if position is None else position
+            remembered = CountedUnread(
+                timeline_version=record.timeline_version,
+                unread=counts.unread,
+                mentions=counts.mentions,
+            )
+            kept.append(CountsToKeep(chat_id, at, message_id, remembered))
+        await self._markers.keep_counts(user_id, kept)
+
+
+_NONE = UnreadCounts()
+_NEVER_READ = MarkerReading(None, None)
+
+
+def _still_valid(counted: CountedUnread | None, record: ChatRecord) -> bool:
+    return (
+        counted is not None
+        and record.timeline_version is not None
+        and counted.timeline_version == record.timeline_version
+    )
+
+
+def _may_have_unread(newest: datetime | None, position: Position | None) -> bool:
+    """Whether a live top-level message may lie after the marker: the newest one was created
+    at `newest`, so nothing lies after a marker placed later than that (a message of the same
+    millisecond may still follow the marker's own, so that case is counted)."""
+    if newest is None:
+        return False
+    return position is None or newest >= position[0]

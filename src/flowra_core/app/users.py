@@ -145,8 +145,7 @@ class UserService:
             ),
             actor_id=None,
         )
-        assert outcome.state is not None
-        return outcome.state
+        return outcome.required()
 
     async def _sync(self, user: User, claims: IdentityClaims) -> User:
         username = await self._free_username(_usable_username(claims.username), user.id)
@@ -164,8 +163,7 @@ class UserService:
             )
 
         outcome = await self._write.execute(self._kind, user.id, decide, actor_id=user.id)
-        assert outcome.state is not None
-        return outcome.state
+        return outcome.required()
 
     async def me(self, actor: Actor) -> User:
         user = await self._users.get(actor.user_id)
@@ -184,8 +182,7 @@ class UserService:
         outcome = await self._write.execute(
             self._kind, actor.user_id, decide, actor_id=actor.user_id
         )
-        assert outcome.state is not None
-        return outcome.state
+        return outcome.required()
 
     async def co_member_ids(self, user_id: str, *, include_self: bool = True) -> set[str]:
         """Everyone who shares at least one workspace with the user. The user is included,

@@ -164,8 +164,7 @@ class WorkspaceService:
             actor_id=actor.user_id,
             new=True,
         )
-        assert outcome.state is not None
-        return self.view(outcome.state, actor)
+        return self.view(outcome.required(), actor)
 
     async def update(
         self, actor: Actor, workspace_id: str, *, name: str | None, description: str | None
@@ -179,8 +178,7 @@ class WorkspaceService:
             )
 
         outcome = await self._run(actor, workspace_id, decide)
-        assert outcome.state is not None
-        return self.view(outcome.state, actor)
+        return self.view(outcome.required(), actor)
 
     async def delete(self, actor: Actor, workspace_id: str) -> None:
         now = self._write.clock.now()
@@ -266,8 +264,8 @@ class WorkspaceService:
             )
 
         outcome = await self._run(actor, workspace_id, decide)
-        assert outcome.state is not None and target is not None
-        return await self._member_view(outcome.state, target.id)
+        assert target is not None
+        return await self._member_view(outcome.required(), target.id)
 
     async def _find_user(self, user_id: str | None, username: str | None) -> User | None:
         if (user_id is None) == (username is None):
@@ -285,8 +283,7 @@ class WorkspaceService:
             return change_member_role(ws, user_id=user_id, role=role, changed_by=actor.user_id)
 
         outcome = await self._run(actor, workspace_id, decide)
-        assert outcome.state is not None
-        return await self._member_view(outcome.state, user_id)
+        return await self._member_view(outcome.required(), user_id)
 
     async def remove_member(self, actor: Actor, workspace_id: str, user_id: str) -> None:
         if user_id == actor.user_id:
@@ -317,8 +314,7 @@ class WorkspaceService:
             return transfer_ownership(ws, new_owner_id=user_id, changed_by=actor.user_id)
 
         outcome = await self._run(actor, workspace_id, decide)
-        assert outcome.state is not None
-        return self.view(outcome.state, actor)
+        return self.view(outcome.required(), actor)
 
     # -- invites ---------------------------------------------------------------------------
 
@@ -351,8 +347,7 @@ class WorkspaceService:
         # The token is stored before the commit: an invite never exists without its token.
         await self._invite_tokens.save(invite_id, token)
         outcome = await self._run(actor, workspace_id, decide)
-        assert outcome.state is not None
-        invite = outcome.state.invite(invite_id)
+        invite = outcome.required().invite(invite_id)
         assert invite is not None
         return InviteView(invite, token, invite.status(now))
 
@@ -419,8 +414,7 @@ class WorkspaceService:
             lambda state: accept_invite(state, token=token, user_id=actor.user_id, now=now),
             actor_id=actor.user_id,
         )
-        assert outcome.state is not None
-        return self.view(outcome.state, actor)
+        return self.view(outcome.required(), actor)
 
 
 def _user_matches(user: User, needle: str) -> bool:

@@ -33,10 +33,14 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True, slots=True)
 class ChatRecord:
-    """A chat as lists show it: the state plus the time of its newest live message."""
+    """A chat as lists show it: the state plus the time of its newest live message, and
+    `timeline_version`, which changes whenever a message of the chat is created, edited or
+    deleted (None when not read with the chat): cached unread counts are valid while it
+    stays the same."""
 
     chat: Chat
     last_message_at: datetime | None = None
+    timeline_version: int | None = None
 
     @property
     def last_activity_at(self) -> datetime:
@@ -125,11 +129,17 @@ class ChatStore(StateStore[Chat], Protocol):
 
     async def raise_last_message_at(self, chat_id: str, at: datetime) -> None:
         """A live top-level message was posted at `at`: the chat's last message time becomes at
-        least that (one write, safe to repeat)."""
+        least that (one write, safe to repeat), and `timeline_version` moves on."""
         ...
 
     async def set_last_message_at(self, chat_id: str, at: datetime | None) -> None:
-        """Time of the newest non-deleted message (a projection of message events)."""
+        """Time of the newest non-deleted message (a projection of message events); it also
+        moves the chat's `timeline_version` on."""
+        ...
+
+    async def timeline_changed(self, chat_id: str) -> None:
+        """Move `timeline_version` on (a message was edited: its mentions may differ). Only
+        ever compared for equality, so a replay moving it once more costs a recount only."""
         ...
 
     async def last_message_at(self, chat_ids: Collection[str]) -> Mapping[str, datetime]:
@@ -159,6 +169,11 @@ class ChatStore(StateStore[Chat], Protocol):
 
     async def count_tasks(self, query: TaskQuery) -> int:
         """How many work items match (the sort is irrelevant): a board column's `count`."""
+        ...
+
+    async def count_tasks_by_category(self, query: TaskQuery) -> Mapping[StatusCategory, int]:
+        """`count_tasks` per status category, in one query: the board's column counts.
+        Categories without a match may be absent."""
         ...
 
 

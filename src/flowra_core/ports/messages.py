@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import msgspec
 
@@ -27,6 +27,13 @@ class ThreadStats(msgspec.Struct, frozen=True, kw_only=True):
     last_reply_at: datetime | None = None
 
 
+class Threaded(NamedTuple):
+    """A top-level message with its thread stats, as one timeline row."""
+
+    message: Message
+    thread: ThreadStats
+
+
 class UnreadCounts(msgspec.Struct, frozen=True, kw_only=True):
     unread: int = 0
     mentions: int = 0
@@ -38,6 +45,13 @@ class MessageStore(StateStore[Message], Protocol):
     ) -> Sequence[Message]:
         """Top-level messages of the chat, tombstones included, newest first, strictly
         before `before` (None: from the newest)."""
+        ...
+
+    async def top_level_threaded(
+        self, chat_id: str, *, before: Position | None, limit: int
+    ) -> Sequence[Threaded]:
+        """`top_level` with each message's thread stats, read in the same query (the stats
+        are kept on the message itself)."""
         ...
 
     async def replies(
@@ -70,6 +84,14 @@ class MessageStore(StateStore[Message], Protocol):
         that the user did not cause: neither authored (`author_id`) nor summarised as their
         own changes (`actor_id`). `mentions` counts those mentioning the user. Costs
         O(messages after `after`)."""
+        ...
+
+    async def unread_counts_many(
+        self, user_id: str, after: Mapping[str, Position | None], *, mentions: bool
+    ) -> Mapping[str, UnreadCounts]:
+        """`unread_counts` of several chats at once (chat id → the position counted after),
+        in one query per count (two with `mentions`, else `mentions` is 0); chats with
+        nothing to count may be absent."""
         ...
 
 

@@ -7,22 +7,21 @@ from dataclasses import dataclass
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import CorePorts, FlowraCore, ReactionsFor, standard_reactions
 from flowra_core.domain.user import UserSource
+from flowra_core.memory.chats import InMemoryChatStore
+from flowra_core.memory.event_bus import InMemoryEventBus
+from flowra_core.memory.event_store import InMemoryEventStore
+from flowra_core.memory.files import InMemoryBlobStorage, InMemoryFileStore
+from flowra_core.memory.messages import InMemoryMessageStore, InMemorySummaryDraftStore
+from flowra_core.memory.notifications import InMemoryNotificationStore
+from flowra_core.memory.presence import InMemoryPresence
+from flowra_core.memory.reaction_work import InMemoryReactionWork
+from flowra_core.memory.read_markers import InMemoryReadMarkerStore
+from flowra_core.memory.search import InMemorySearchIndex
+from flowra_core.memory.users import InMemoryUserStore
+from flowra_core.memory.workspaces import InMemoryInviteTokenStore, InMemoryWorkspaceStore
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
 from flowra_core.ports.identity import IdentityClaims
-from flowra_core.testing.chats import InMemoryChatStore
 from flowra_core.testing.clock import FixedClock, SeededIds, SeededTokens
-from flowra_core.testing.event_bus import InMemoryEventBus
-from flowra_core.testing.event_store import InMemoryEventStore
-from flowra_core.testing.files import InMemoryBlobStorage, InMemoryFileStore
-from flowra_core.testing.messages import InMemoryMessageStore, InMemorySummaryDraftStore
-from flowra_core.testing.notifications import InMemoryNotificationStore
-from flowra_core.testing.presence import InMemoryPresence
-from flowra_core.testing.reaction_work import InMemoryReactionWork
-from flowra_core.testing.read_markers import InMemoryReadMarkerStore
-from flowra_core.testing.repair import InMemoryRepairQueue
-from flowra_core.testing.search import InMemorySearchIndex
-from flowra_core.testing.users import InMemoryUserStore
-from flowra_core.testing.workspaces import InMemoryInviteTokenStore, InMemoryWorkspaceStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +40,6 @@ class InMemoryAdapters:
     read_markers: InMemoryReadMarkerStore
     files: InMemoryFileStore
     blobs: InMemoryBlobStorage
-    repair_queue: InMemoryRepairQueue
     reaction_work: InMemoryReactionWork
 
 
@@ -63,7 +61,6 @@ def in_memory_ports(
         read_markers=InMemoryReadMarkerStore(),
         files=InMemoryFileStore(),
         blobs=InMemoryBlobStorage(),
-        repair_queue=InMemoryRepairQueue(),
         reaction_work=InMemoryReactionWork(),
     )
     ports = CorePorts(
@@ -84,7 +81,6 @@ def in_memory_ports(
         read_markers=adapters.read_markers,
         files=adapters.files,
         blobs=adapters.blobs,
-        repair_queue=adapters.repair_queue,
         reaction_work=adapters.reaction_work,
     )
     return ports, adapters

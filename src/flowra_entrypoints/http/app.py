@@ -22,8 +22,10 @@ from flowra_core.app.core import FlowraCore
 from flowra_core.app.governance import Governance
 from flowra_core.domain.errors import FlowraError, ServiceUnavailable
 from flowra_core.ports.locks import LeaseLocks
-from flowra_entrypoints.container import Container, resolved
+from flowra_entrypoints.container import Container
+from flowra_entrypoints.health_checks import resolved
 from flowra_entrypoints.http.access import AccessLogMiddleware, ASGIApp
+from flowra_entrypoints.http.admission import AdmissionMiddleware
 from flowra_entrypoints.http.audit_trail import AuditTrailMiddleware
 from flowra_entrypoints.http.auth import provide_actor, provide_core
 from flowra_entrypoints.http.controllers.audit import (
@@ -62,6 +64,7 @@ from flowra_entrypoints.http.problems import (
 from flowra_entrypoints.identity import IdentitySide
 from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.web.router import web_routers, web_state_entry
 from flowra_entrypoints.worker.jobs import build_jobs
 from flowra_entrypoints.worker.runner import JobRunner
 from flowra_entrypoints.worker.webhook_job import build_webhook_job
@@ -179,11 +182,15 @@ def create_litestar(container: Container) -> Litestar:
             WorkspaceAuditController,
             SystemAuditController,
             WebhooksController,
+            *web_routers(
+                settings.uploads.max_size
+            ),  # the web client at `/` (the JSON API stays on /api/v1)
         ],
         state=State(
             {
                 **health_state(settings, container.health()),
                 **_built_now(container, settings),
+                **web_state_entry(container),
                 "identity": container.identity(),
                 "rate_limiter": container.rate_limiter(),
                 "metrics": container.metrics(),
@@ -223,8 +230,14 @@ def create_app(container: Container) -> AccessLogMiddleware:
     """The ASGI application served by uvicorn: Litestar wrapped in the access layer."""
     settings: Settings = container.settings()
     litestar = create_litestar(container)
-    limits = RequestLimitsMiddleware(
+    admission = AdmissionMiddleware(
         cast(ASGIApp, litestar),
+        max_concurrent=settings.server.max_concurrent_requests,
+        queue_timeout=settings.server.queue_timeout,
+        metrics=container.metrics(),
+    )
+    limits = RequestLimitsMiddleware(
+        admission,
         upload_max_size=settings.uploads.max_size,
         limiter=container.rate_limiter(),
         limits=RateLimits(

@@ -89,6 +89,14 @@ def is_upload(method: str, path: str) -> bool:
     )
 
 
+# The web client (everything outside /api/) posts HTML forms, not JSON (web-client.md).
+_WEB_FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def is_web_upload(method: str, path: str) -> bool:
+    return method == "POST" and not path.startswith("/api/") and path.endswith(UPLOAD_SUFFIX)
+
+
 class RequestLimitsMiddleware:
     def __init__(
         self,
@@ -130,7 +138,7 @@ class RequestLimitsMiddleware:
         has_body = (length is not None and length > 0) or (
             _header(scope, b"transfer-encoding") is not None
         )
-        upload = is_upload(method, path)
+        upload = is_upload(method, path) or is_web_upload(method, path)
         limit = self._upload_limit if upload else JSON_BODY_LIMIT
         if length is not None and length > limit:
             code = ErrorCode.FILE_TOO_LARGE if upload else ErrorCode.PAYLOAD_TOO_LARGE
@@ -138,6 +146,10 @@ class RequestLimitsMiddleware:
         if not has_body:
             return None
         media_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+        if not path.startswith("/api/"):
+            if media_type in _WEB_FORMS:
+                return None
+            return 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the form as a form"
         wanted_ok = (
             media_type == "multipart/form-data"
             if upload

@@ -18,6 +18,7 @@ from flowra_entrypoints.container import build_container
 from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.migrator.startup import require_current_schema
 from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.shutdown import ShutdownDeadline
 from flowra_entrypoints.ws.gateway import WebSocketGateway
 from flowra_entrypoints.ws.server_options import websocket_server_options
 
@@ -47,15 +48,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 class FlowraServer(uvicorn.Server):
     """uvicorn's server with the spec's shutdown (operations.md §10): the first SIGTERM/SIGINT
     turns /ready to 503, closes WebSockets with 1001 and lets in-flight requests finish within
-    `server.shutdown_timeout`; the process then exits 0. A second signal exits 1 at once."""
+    `server.shutdown_timeout`; the process then exits 0, at the latest when the timeout
+    has passed (shutdown.py). A second signal exits 1 at once."""
 
-    def __init__(self, config: uvicorn.Config, app_state: State) -> None:
+    def __init__(
+        self, config: uvicorn.Config, app_state: State, deadline: ShutdownDeadline
+    ) -> None:
         super().__init__(config)
         self._app_state = app_state
+        self._deadline = deadline
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if self.should_exit:
             os._exit(EXIT_RUNTIME_FAILURE)
+        self._deadline.arm()
         self._app_state.shutting_down = True
         self.should_exit = True
 
@@ -86,7 +92,8 @@ def serve(settings: Settings, explicit_keys: frozenset[str] = frozenset()) -> No
         server_header=False,
         **websocket_server_options(settings.websocket),
     )
-    server = FlowraServer(config, app.litestar.state)
+    deadline = ShutdownDeadline(settings.server.shutdown_timeout, "app")
+    server = FlowraServer(config, app.litestar.state, deadline)
     ephemeral = settings.storage.backend == "memory"
     if ephemeral:
         logger.bind(logger="app").warning(EPHEMERAL_WARNING)

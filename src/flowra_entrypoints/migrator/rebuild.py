@@ -27,10 +27,10 @@ from flowra_adapters.system import RandomTokens, SystemClock, Uuid4Ids
 from flowra_core.app.core import FlowraCore
 from flowra_core.app.reactions import ReactionTable
 from flowra_core.app.write_path import AggregateKind
+from flowra_core.memory.event_bus import InMemoryEventBus
+from flowra_core.memory.files import InMemoryBlobStorage
+from flowra_core.memory.presence import InMemoryPresence
 from flowra_core.ports.event_store import Commit
-from flowra_core.testing.event_bus import InMemoryEventBus
-from flowra_core.testing.files import InMemoryBlobStorage
-from flowra_core.testing.presence import InMemoryPresence
 
 Progress = Callable[[int, int], None]
 """`(commits replayed, commits in scope)`, called after each commit (and once at 0)."""

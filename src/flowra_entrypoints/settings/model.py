@@ -55,6 +55,10 @@ class ServerSettings(_Section, kw_only=True, frozen=True):
     shutdown_timeout: Duration = 10.0
     public_url: str = "http://localhost:8080"
     trusted_proxies: tuple[str, ...] = ()
+    # Admission control (http/admission.py): requests handled at once, and how long one more
+    # waits for a free slot before it is answered 503 with Retry-After.
+    max_concurrent_requests: PositiveInt = 32
+    queue_timeout: Duration = 5.0
 
     @property
     def oidc_redirect_uri(self) -> str:

@@ -1,13 +1,11 @@
 """`flowra-worker dead-letters [--replay]`: what the background delivery parked, and its replay.
 
-Three kinds of parked work, all kept until they succeed (nothing is dropped):
+Two kinds of parked work, all kept until they succeed (nothing is dropped):
 - parked reactions: commits whose reactions (reactions.py) failed 10 times; `--replay` makes
   them due again and runs them now, in this process;
 - bus dead letters: events a durable consumer (notification dispatch) failed on at every
   allowed delivery; `--replay` hands each to this process's handler for its group and removes
   it on success;
-- failed repairs: aggregates whose projections could not be rebuilt 5 times; `--replay` puts
-  them back in the queue, due now, for the worker's repair job.
 
 Exit 0 when nothing is left parked after the command, 1 otherwise (a replay that failed, or a
 listing that found something), so a script can alert on it. MongoDB or Redis not answering is
@@ -26,9 +24,9 @@ from flowra_core.domain.datetimes import format_timestamp
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.dead_letters import DeadLetter, DeadLetters
 from flowra_core.ports.reaction_work import ReactionTask
-from flowra_core.ports.repair import RepairItem
 from flowra_entrypoints.cli import EXIT_RUNTIME_FAILURE
-from flowra_entrypoints.container import build_container, resolved
+from flowra_entrypoints.container import build_container
+from flowra_entrypoints.health_checks import resolved
 from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
 
@@ -44,17 +42,15 @@ def _say(line: str) -> None:
 class Parked:
     commits: Sequence[ReactionTask]
     letters: Sequence[DeadLetter]
-    repairs: Sequence[RepairItem]
 
     @property
     def empty(self) -> bool:
-        return not self.commits and not self.letters and not self.repairs
+        return not self.commits and not self.letters
 
 
 async def _parked(core: FlowraCore, bus: DeadLetters, limit: int) -> Parked:
     commits = await core.ports.reaction_work.parked(limit=limit)
-    repairs = await core.ports.repair_queue.failed_items(limit=limit)
-    return Parked(commits, await bus.dead_letters(limit=limit), repairs)
+    return Parked(commits, await bus.dead_letters(limit=limit))
 
 
 def _print(parked: Parked) -> None:
@@ -73,12 +69,6 @@ def _print(parked: Parked) -> None:
             f"{letter.event_id or ''}  deliveries {letter.deliveries}  "
             f"dead {format_timestamp(letter.dead_at)}  error: {letter.error}"
         )
-    _say(f"failed repairs: {len(parked.repairs)}")
-    for repair in parked.repairs:
-        _say(
-            f"  {repair.id}  {repair.aggregate_type.value} {repair.aggregate_id}  "
-            f"attempts {repair.attempts}  reason: {repair.reason}  last error: {repair.last_error}"
-        )
 
 
 async def _replay(core: FlowraCore, bus: DeadLetters, limit: int) -> None:
@@ -92,8 +82,6 @@ async def _replay(core: FlowraCore, bus: DeadLetters, limit: int) -> None:
     _say(f"bus dead letters: {len(replay.replayed)} replayed, {len(replay.failed)} kept")
     for failure in replay.failed:
         _say(f"  kept {failure.letter.letter_id}: {failure.error}")
-    requeued = await core.ports.repair_queue.retry_failed(now=core.ports.clock.now())
-    _say(f"failed repairs: {requeued} queued again for the worker's repair job")
 
 
 async def dead_letters_command(

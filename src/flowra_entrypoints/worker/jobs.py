@@ -17,16 +17,11 @@ from flowra_core.app.reactions import PARK_AFTER_ATTEMPTS
 from flowra_core.ports.dead_letters import DeadLetters
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.worker.job_names import RELAY
 from flowra_entrypoints.worker.repair_job import build_repair_job
 from flowra_entrypoints.worker.runner import Job
 from flowra_entrypoints.worker.user_sync_job import build_user_sync_job
 
-RELAY = "relay"
-# The guide's job names from before the reaction work list (operations.md §5): the one sweep
-# now does what the catch-up and the dispatch sweep did, so they name it too.
-CATCHUP = "catchup"
-DISPATCH = "dispatch"
-JOB_ALIASES = {CATCHUP: RELAY, DISPATCH: RELAY}
 IDLE_LOOK_SECONDS = 5.0
 GAUGE_SECONDS = 15.0
 # Ticks come a little late or early; a look due within this is taken now.
@@ -58,11 +53,6 @@ class IdlePace:
             return False
         self._next_gauges = now + GAUGE_SECONDS
         return True
-
-
-def job_names(requested: list[str]) -> set[str]:
-    """The jobs to run for the names given on the command line (aliases resolved)."""
-    return {JOB_ALIASES.get(name, name) for name in requested}
 
 
 def build_jobs(
@@ -104,7 +94,7 @@ def build_jobs(
 
     jobs = [
         Job(RELAY, settings.worker.relay_interval, run_reactions),
-        build_repair_job(core, settings, metrics),
+        build_repair_job(core, settings),
     ]
     user_sync = build_user_sync_job(
         core,
@@ -123,6 +113,8 @@ async def _record_backlog(core: FlowraCore, dead_letters: DeadLetters, metrics: 
     now = core.ports.clock.now()
     # One work list (design §2.6) behind the guide's relay, projection and dispatch gauges.
     metrics.relay_unpublished.set(backlog.pending)
+    metrics.repair_queue_items.labels("pending").set(backlog.pending)
+    metrics.repair_queue_items.labels("failed").set(backlog.parked)
     metrics.relay_stuck.set(backlog.parked)
     metrics.projection_lag.set(backlog.pending)
     metrics.dispatch_lag.set(backlog.pending)

@@ -14,13 +14,8 @@ from loguru import logger
 from flowra_entrypoints.cli import EXIT_CONFIG_ERROR, refuse, start_process
 from flowra_entrypoints.migrator.startup import require_current_schema
 from flowra_entrypoints.settings import Settings
-from flowra_entrypoints.worker.jobs import CATCHUP, DISPATCH, RELAY
-from flowra_entrypoints.worker.repair_job import REPAIR
-from flowra_entrypoints.worker.user_sync_job import USER_SYNC
-from flowra_entrypoints.worker.webhook_job import WEBHOOKS
-
-KNOWN_JOBS = (RELAY, CATCHUP, DISPATCH, USER_SYNC, REPAIR, WEBHOOKS)
-
+from flowra_entrypoints.shutdown import ShutdownDeadline
+from flowra_entrypoints.worker.job_names import KNOWN_JOBS
 
 DEAD_LETTERS = "dead-letters"
 
@@ -64,9 +59,15 @@ async def run(settings: Settings, job_names: list[str], explicit_keys: frozenset
     from flowra_entrypoints.worker.process import WorkerProcess
 
     process = WorkerProcess(settings, job_names, explicit_keys, owner=f"worker-{uuid.uuid4()}")
+    deadline = ShutdownDeadline(settings.server.shutdown_timeout, "worker")
+
+    def stop() -> None:
+        deadline.arm()
+        process.request_stop()
+
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, process.request_stop)
+        loop.add_signal_handler(signum, stop)
     await process.run()
 
 

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import os
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
 import httpx
 import uvicorn
-from litestar import Litestar, Response, get
-from litestar.datastructures import State
 from loguru import logger
 
 from flowra_core.app.core import FlowraCore
@@ -23,39 +19,15 @@ from flowra_core.ports.live import PresenceStatus
 from flowra_core.ports.locks import LeaseLocks
 from flowra_entrypoints.cli import EXIT_RUNTIME_FAILURE
 from flowra_entrypoints.container import Container, build_container
-from flowra_entrypoints.health import HealthRegistry
+from flowra_entrypoints.health_checks import resolved
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
-from flowra_entrypoints.worker.jobs import build_jobs, job_names
+from flowra_entrypoints.worker.job_names import job_names
+from flowra_entrypoints.worker.jobs import build_jobs
+from flowra_entrypoints.worker.listener import WorkerListener
 from flowra_entrypoints.worker.runner import JobRunner
 from flowra_entrypoints.worker.webhook_job import build_webhook_job
-
-
-async def resolved(value: Any) -> Any:
-    """dependency-injector returns awaitables for providers that depend on async resources."""
-    return await value if inspect.isawaitable(value) else value
-
-
-@get("/health", sync_to_thread=False)
-def worker_health() -> dict[str, str]:
-    return {"status": "healthy"}
-
-
-@get("/ready")
-async def worker_ready(state: State) -> Response[dict[str, Any]]:
-    health: HealthRegistry = state.health
-    components = await health.readiness()
-    ready = all(component.status != "unhealthy" for component in components.values())
-    body = {"status": "ready" if ready else "not_ready", "components": components}
-    return Response(body, status_code=200 if ready else 503)
-
-
-@get("/metrics")
-async def worker_metrics(state: State) -> Response[bytes]:
-    metrics: Metrics = state.metrics
-    payload, content_type = metrics.exposition()
-    return Response(payload, media_type=content_type)
 
 
 class _ListenerServer(uvicorn.Server):
@@ -129,12 +101,14 @@ class WorkerProcess:
         tasks = [asyncio.create_task(self._runner.run(), name="jobs")]
         port = self._settings.worker.metrics_port
         if port:
-            app = Litestar(
-                [worker_health, worker_ready, worker_metrics],
-                state=State({"health": container.health(), "metrics": metrics}),
-            )
+            app = WorkerListener(container.health(), metrics)
             config = uvicorn.Config(
-                app, host=self._settings.server.host, port=port, log_config=None, access_log=False
+                app,
+                lifespan="off",
+                host=self._settings.server.host,
+                port=port,
+                log_config=None,
+                access_log=False,
             )
             self._server = _ListenerServer(config)
             tasks.append(asyncio.create_task(self._server.serve(), name="http"))

@@ -18,9 +18,9 @@ from flowra_core.app.core import FlowraCore
 from flowra_core.app.user_sync import SyncOutcome, UserSync, UserSyncReport
 from flowra_entrypoints.identity import realm_endpoints
 from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.worker.job_names import USER_SYNC
 from flowra_entrypoints.worker.runner import Job
 
-USER_SYNC = "user_sync"
 # Failures listed one by one in the log, at most; the rest are only counted.
 LOGGED_FAILURES = 20
 

@@ -10,9 +10,9 @@ from flowra_core.app.governance import Governance
 from flowra_core.app.webhook_delivery import WebhookDispatcher
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.worker.job_names import WEBHOOKS
 from flowra_entrypoints.worker.runner import Job
 
-WEBHOOKS = "webhooks"
 BATCH = 100
 # The delivery log's retention runs at most this often (a tick runs every few seconds).
 PRUNE_EVERY = timedelta(hours=1)

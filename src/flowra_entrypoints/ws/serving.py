@@ -13,7 +13,6 @@ from loguru import logger
 from flowra_core.domain.datetimes import format_timestamp
 from flowra_core.domain.errors import DomainError, ErrorCode, ServiceUnavailable
 from flowra_core.ports.clock import IdGenerator
-from flowra_entrypoints.http.problems import PROBLEM_MEDIA_TYPE, STATUS_OF, Problem, title_for
 from flowra_entrypoints.ws.connection import Connection, PeerGoneError
 from flowra_entrypoints.ws.frames import CloseCode, Connected, OutboundFrame, encode, seconds
 from flowra_entrypoints.ws.handshake import Admission, HandshakeGate, HandshakeRequest
@@ -195,6 +194,15 @@ class ConnectionServer:
     async def _refuse(
         self, socket: GatewaySocket, request: HandshakeRequest, error: DomainError
     ) -> None:
+        # Imported here: http.problems brings Litestar, which processes that build the
+        # container without serving HTTP (the worker) must not load.
+        from flowra_entrypoints.http.problems import (
+            PROBLEM_MEDIA_TYPE,
+            STATUS_OF,
+            Problem,
+            title_for,
+        )
+
         status = STATUS_OF[error.code]
         problem = Problem(
             type=f"urn:flowra:problem:{error.code.value}",

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 
 from flowra_core.app.actor import Actor
 from flowra_core.domain.chat.creation import NewChat
+from flowra_core.memory.ephemeral import InMemoryEphemeralStore
+from flowra_core.memory.live import InMemoryLiveChannel, InMemoryPresenceRegistry
 from flowra_core.ports.event_bus import EventBus
 from flowra_core.ports.event_store import EventStore
 from flowra_core.ports.live import LiveChannel
 from flowra_core.testing.builder import TestCore, build_test_core
 from flowra_core.testing.clock import SeededTokens
-from flowra_core.testing.ephemeral import InMemoryEphemeralStore
-from flowra_core.testing.live import InMemoryLiveChannel, InMemoryPresenceRegistry
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.ws.gateway import GatewayPorts, WebSocketGateway
 from flowra_entrypoints.ws.handshake import HandshakeGate

@@ -7,8 +7,6 @@ from flowra_core.ports.clock import SecretTokens
 from flowra_core.ports.ephemeral import EphemeralStore
 from flowra_core.ports.identity import TokenVerifier
 from flowra_core.ports.live import LiveChannel, PresenceRegistry
-from flowra_core.testing.live import InMemoryPresenceRegistry
-from flowra_core.testing.presence import InMemoryPresence
 from flowra_entrypoints.http.sessions import SessionBook
 from flowra_entrypoints.identity import IdentitySide
 from flowra_entrypoints.metrics import Metrics
@@ -25,15 +23,6 @@ def build_ticket_book(
     settings: Settings, store: EphemeralStore, tokens: SecretTokens
 ) -> TicketBook:
     return TicketBook(store, tokens, ttl_seconds=settings.websocket.ticket_ttl)
-
-
-def presence_registry_of(core: FlowraCore) -> PresenceRegistry:
-    """The writing side of the presence the core reads: in process memory while the core runs on
-    the in-memory ports (the only storage wired so far)."""
-    presence = core.ports.presence
-    if not isinstance(presence, InMemoryPresence):
-        raise TypeError(f"no presence registry for {type(presence).__name__}")
-    return InMemoryPresenceRegistry(presence)
 
 
 def session_book_of(identity: IdentitySide) -> SessionBook | None:

@@ -30,6 +30,17 @@ from flowra_adapters.mongo.reaction_work import MongoReactionWork
 from flowra_adapters.mongo.read_markers import MongoReadMarkerStore
 from flowra_adapters.mongo.search import MongoSearchIndex
 from flowra_core.domain.errors import ServiceUnavailable
+from flowra_core.memory.chats import InMemoryChatStore
+from flowra_core.memory.event_store import InMemoryEventStore
+from flowra_core.memory.files import InMemoryFileStore
+from flowra_core.memory.locks import InMemoryLeaseLocks
+from flowra_core.memory.messages import InMemoryMessageStore, InMemorySummaryDraftStore
+from flowra_core.memory.notifications import InMemoryNotificationStore
+from flowra_core.memory.reaction_work import InMemoryReactionWork
+from flowra_core.memory.read_markers import InMemoryReadMarkerStore
+from flowra_core.memory.search import InMemorySearchIndex
+from flowra_core.memory.users import InMemoryUserStore
+from flowra_core.memory.workspaces import InMemoryInviteTokenStore, InMemoryWorkspaceStore
 from flowra_core.ports.chats import ChatStore
 from flowra_core.ports.event_store import EventStore
 from flowra_core.ports.files import FileStore
@@ -41,18 +52,7 @@ from flowra_core.ports.read_markers import ReadMarkerStore
 from flowra_core.ports.search import SearchIndex
 from flowra_core.ports.users import UserStore
 from flowra_core.ports.workspaces import InviteTokenStore, WorkspaceStore
-from flowra_core.testing.chats import InMemoryChatStore
 from flowra_core.testing.clock import FixedClock
-from flowra_core.testing.event_store import InMemoryEventStore
-from flowra_core.testing.files import InMemoryFileStore
-from flowra_core.testing.locks import InMemoryLeaseLocks
-from flowra_core.testing.messages import InMemoryMessageStore, InMemorySummaryDraftStore
-from flowra_core.testing.notifications import InMemoryNotificationStore
-from flowra_core.testing.reaction_work import InMemoryReactionWork
-from flowra_core.testing.read_markers import InMemoryReadMarkerStore
-from flowra_core.testing.search import InMemorySearchIndex
-from flowra_core.testing.users import InMemoryUserStore
-from flowra_core.testing.workspaces import InMemoryInviteTokenStore, InMemoryWorkspaceStore
 
 MONGO_TIMEOUT_S = 5.0
 START_HINT = "start the test servers with `scripts/services.sh up`"

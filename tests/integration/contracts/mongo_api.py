@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
 
 REPO = Path(__file__).resolve().parents[3]
 API = str(Path(sys.executable).with_name("flowra-api"))
@@ -44,10 +46,63 @@ def until(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
+class FerretDB:
+    """A FerretDB process of this test's own: stopped and started at will."""
+
+    def __init__(self, data_dir: Path) -> None:
+        if not FERRETDB.exists():
+            pytest.fail(f"{FERRETDB} is missing: build it with `scripts/services.sh up ferretdb`")
+        self.port = free_port()
+        self.uri = f"mongodb://127.0.0.1:{self.port}"
+        self._data_dir = data_dir
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self._process = subprocess.Popen(
+            [
+                *(str(FERRETDB), "-listen-addr", f"127.0.0.1:{self.port}"),
+                *("-data-dir", str(self._data_dir), "-log-level", "error"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        until(self.answers, timeout=START_TIMEOUT_S, what="the test's FerretDB answering")
+
+    def stop(self) -> None:
+        assert self._process is not None
+        self._process.send_signal(signal.SIGTERM)
+        self._process.wait(timeout=STOP_TIMEOUT_S)
+        self._process = None
+
+    def answers(self) -> bool:
+        try:
+            with MongoClient[Document](self.uri, serverSelectionTimeoutMS=500) as client:
+                client.admin.command("ping")
+        except PyMongoError:
+            return False
+        return True
+
+    def pause(self) -> None:
+        """SIGSTOP: connections stay open and nothing answers (a database that hangs)."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)
+
+    def kill(self) -> None:
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)  # a paused process cannot die otherwise
+            self._process.kill()
+            self._process.wait()
+
+
 class ApiProcess:
     """`flowra-api` on one database; its output is collected while it runs."""
 
-    def __init__(self, tmp_path: Path, mongodb_uri: str, database: str) -> None:
+    def __init__(self, tmp_path: Path, mongodb_uri: str, database: str, **env: str) -> None:
+        """`env`: more FLOWRA_* variables, over the defaults below."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._cwd = tmp_path
@@ -62,9 +117,20 @@ class ApiProcess:
             "FLOWRA_AUTH_JWT_SECRET": "test-secret-that-is-long-enough-for-hs256",
             "FLOWRA_UPLOADS_DIR": str(tmp_path / "uploads"),
             "FLOWRA_LOG_FORMAT": "text",
+            **env,
         }
         self._process: subprocess.Popen[str] | None = None
         self._reader: threading.Thread | None = None
+
+    @property
+    def process(self) -> subprocess.Popen[str]:
+        assert self._process is not None, "start() it first"
+        return self._process
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The process's environment (for a worker on the same database)."""
+        return dict(self._env)
 
     def run_to_exit(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -35,6 +35,11 @@ from flowra_adapters.redis import (
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.domain.events import AggregateType, EventEnvelope
 from flowra_core.domain.user.events import DeactivationReason, UserDeactivated, UserReactivated
+from flowra_core.memory.ephemeral import InMemoryEphemeralStore
+from flowra_core.memory.event_bus import InMemoryEventBus
+from flowra_core.memory.live import InMemoryPresenceRegistry
+from flowra_core.memory.presence import InMemoryPresence
+from flowra_core.memory.rate_limit import InMemoryRateLimiter
 from flowra_core.ports.dead_letters import DeadLetters
 from flowra_core.ports.ephemeral import EphemeralStore
 from flowra_core.ports.event_bus import EventBus
@@ -42,11 +47,6 @@ from flowra_core.ports.live import PresenceRegistry
 from flowra_core.ports.presence import PresenceReader
 from flowra_core.ports.rate_limit import RateLimiter
 from flowra_core.testing.clock import FixedClock
-from flowra_core.testing.ephemeral import InMemoryEphemeralStore
-from flowra_core.testing.event_bus import InMemoryEventBus
-from flowra_core.testing.live import InMemoryPresenceRegistry
-from flowra_core.testing.presence import InMemoryPresence
-from flowra_core.testing.rate_limit import InMemoryRateLimiter
 
 REDIS_TIMEOUT_S = 2.0
 WAIT_S = 10.0

@@ -58,6 +58,8 @@ async def chat_ids(ports: Ports, query: ChatListQuery) -> set[str]:
 async def task_ids(ports: Ports, query: TaskQuery) -> set[str]:
     found = ids(await ports.chats.list_tasks(query, after=None, limit=100))
     assert await ports.chats.count_tasks(query) == len(found)
+    by_category = await ports.chats.count_tasks_by_category(query)
+    assert sum(by_category.values()) == len(found)
     return found
 
 

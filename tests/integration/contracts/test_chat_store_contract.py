@@ -3,7 +3,11 @@ when it arrives before the chat itself), and the participant/readability id look
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
+
+from flowra_core.ports.chats import ChatListQuery, ChatRecord, ChatSort
 
 from .backends import Ports
 from .chat_samples import SAMPLE_CHATS, WORKSPACE, at, chat, seed
@@ -76,6 +80,30 @@ class TestLastMessageAt:
         await ports.chats.save(chat("c1", "Renamed", version=2, updated_at=at(hours=1)))
 
         assert dict(await ports.chats.last_message_at(["c1"])) == {"c1": at(hours=5)}
+
+
+class TestTimelineVersion:
+    async def test_it_changes_with_each_timeline_change_and_only_then(self, ports: Ports) -> None:
+        await ports.chats.save(chat("c1", "General"))
+
+        def version_of(rows: Sequence[ChatRecord]) -> int | None:
+            return {row.chat.id: row.timeline_version for row in rows}["c1"]
+
+        async def listed() -> int | None:
+            query = ChatListQuery(workspace_id=WORKSPACE, reader_id=None, sort=ChatSort.TITLE)
+            return version_of(await ports.chats.list_chats(query, after=None, limit=10))
+
+        first = await listed()
+        await ports.chats.set_last_message_at("c1", at(hours=5))
+        created = await listed()
+        await ports.chats.save(chat("c1", "Renamed", version=2, updated_at=at(hours=1)))
+        renamed = await listed()
+        await ports.chats.timeline_changed("c1")
+        edited = await listed()
+
+        assert first is not None
+        assert len({first, created, edited}) == 3
+        assert renamed == created
 
 
 class TestIdLookUps:

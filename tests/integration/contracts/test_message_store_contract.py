@@ -194,6 +194,26 @@ class TestThreadStats:
         assert dict(await ports.messages.thread_stats(["m1"])) == {"m1": ThreadStats()}
         assert await ports.messages.thread_stats([]) == {}
 
+    async def test_the_timeline_rows_carry_the_thread_stats(self, ports: Ports) -> None:
+        await save_all(
+            ports,
+            message("m1", 1),
+            message("m2", 2),
+            message("r1", 3, parent_id="m1"),
+        )
+        await ports.messages.refresh_thread_stats("c1", "m1")
+
+        rows = await ports.messages.top_level_threaded("c1", before=None, limit=5)
+        older = await ports.messages.top_level_threaded("c1", before=(at(2), "m2"), limit=5)
+
+        assert [(row.message.id, row.thread) for row in rows] == [
+            ("m2", ThreadStats()),
+            ("m1", ThreadStats(reply_count=1, last_reply_at=at(3))),
+        ]
+        assert [row.message.id for row in older] == ["m1"]
+        assert rows[1].message == await ports.messages.get("m1")
+        assert await ports.messages.top_level_threaded("c1", before=None, limit=0) == []
+
 
 class TestUnreadCounts:
     async def test_counts_others_live_top_level_messages_after_the_position(
@@ -219,6 +239,33 @@ class TestUnreadCounts:
         assert after_m2 == UnreadCounts(unread=1, mentions=1)
         assert for_u2 == UnreadCounts(unread=3, mentions=1)
         assert await ports.messages.unread_counts("c9", "u1", after=None) == UnreadCounts()
+
+    async def test_many_chats_are_counted_in_one_call_as_one_by_one(self, ports: Ports) -> None:
+        await save_all(
+            ports,
+            message("m1", 1, author_id="u2", mentions=("u1",)),
+            message("m2", 2, author_id="u1"),
+            message("m3", 3, author_id="u2"),
+            message("x1", 1, author_id="u2", chat_id="c2"),
+            message("x2", 2, author_id="u3", chat_id="c2", mentions=("u1",)),
+            message("y1", 1, author_id="u1", chat_id="c3"),
+        )
+        positions = {"c1": None, "c2": (at(1), "x1"), "c3": None, "c9": None}
+
+        counted = await ports.messages.unread_counts_many("u1", positions, mentions=True)
+        unread_only = await ports.messages.unread_counts_many("u1", positions, mentions=False)
+
+        expected = {
+            chat_id: await ports.messages.unread_counts(chat_id, "u1", after=position)
+            for chat_id, position in positions.items()
+        }
+        assert expected["c1"] == UnreadCounts(unread=2, mentions=1)
+        assert expected["c2"] == UnreadCounts(unread=1, mentions=1)
+        for chat_id, counts in expected.items():
+            assert counted.get(chat_id, UnreadCounts()) == counts
+            assert unread_only.get(chat_id, UnreadCounts()).unread == counts.unread
+            assert unread_only.get(chat_id, UnreadCounts()).mentions == 0
+        assert await ports.messages.unread_counts_many("u1", {}, mentions=True) == {}
 
 
 class TestSummaryDrafts:

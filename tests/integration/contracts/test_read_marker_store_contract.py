@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from flowra_core.domain.message.read_markers import ReadMarker
+from flowra_core.ports.read_markers import CountedUnread, CountsToKeep, MarkerReading
 
 from .backends import Ports
 
@@ -81,3 +82,49 @@ class TestLookUps:
         }
         assert await ports.read_markers.get_many("u1", []) == {}
         assert await ports.read_markers.get("c3", "u1") is None
+
+
+def counted(version: int, unread: int, mentions: int = 0) -> CountedUnread:
+    return CountedUnread(timeline_version=version, unread=unread, mentions=mentions)
+
+
+def at(message_id: str | None, minutes: float | None, version: int, unread: int) -> CountsToKeep:
+    when = None if minutes is None else T0 + timedelta(minutes=minutes)
+    return CountsToKeep("c1", when, message_id, counted(version, unread))
+
+
+class TestRememberedCounts:
+    async def test_counts_are_kept_on_a_marker_still_where_they_were_counted(
+        self, ports: Ports
+    ) -> None:
+        await ports.read_markers.advance(marker("m1", 1))
+
+        await ports.read_markers.keep_counts("u1", [at("m1", 1, version=4, unread=2)])
+        readings = await ports.read_markers.readings("u1", ["c1", "c2"])
+
+        assert dict(readings) == {"c1": MarkerReading(marker("m1", 1), counted(4, 2))}
+
+    async def test_a_marker_that_moved_meanwhile_keeps_no_counts(self, ports: Ports) -> None:
+        await ports.read_markers.advance(marker("m2", 2))
+
+        await ports.read_markers.keep_counts("u1", [at("m1", 1, version=4, unread=2)])
+
+        assert dict(await ports.read_markers.readings("u1", ["c1"])) == {
+            "c1": MarkerReading(marker("m2", 2), None)
+        }
+
+    async def test_moving_the_marker_forgets_its_counts(self, ports: Ports) -> None:
+        await ports.read_markers.advance(marker("m1", 1))
+        await ports.read_markers.keep_counts("u1", [at("m1", 1, version=4, unread=2)])
+
+        await ports.read_markers.advance(marker("m2", 2))
+
+        assert dict(await ports.read_markers.readings("u1", ["c1"])) == {
+            "c1": MarkerReading(marker("m2", 2), None)
+        }
+
+    async def test_a_chat_never_read_keeps_no_counts(self, ports: Ports) -> None:
+        await ports.read_markers.keep_counts("u1", [at(None, None, version=1, unread=5)])
+
+        assert await ports.read_markers.readings("u1", ["c1"]) == {}
+        assert await ports.read_markers.get("c1", "u1") is None

@@ -1,4 +1,4 @@
-"""Every query of the token, bot and audit adapters is served by an index of migration 0006:
+"""Every query of the token, bot and audit adapters is served by an index of migration 0008:
 its equality fields lead the index (extra equalities may filter inside the range) and the
 sort follows, so no query scans a collection."""
 
@@ -13,7 +13,7 @@ from tests.unit.http.http_kit import case_id
 from flowra_adapters.mongo import names
 from flowra_adapters.mongo.audit import _NEWEST_FIRST as AUDIT_ORDER
 from flowra_adapters.mongo.audit import _query
-from flowra_adapters.mongo.migrations.m0006_governance import COLLECTIONS
+from flowra_adapters.mongo.migrations.m0008_governance import COLLECTIONS
 from flowra_adapters.mongo.tokens import _NEWEST_FIRST as TOKEN_ORDER
 from flowra_adapters.mongo.tokens import _OLDEST_FIRST as BOT_ORDER
 from flowra_adapters.mongo.webhooks import LOG_ORDER as WEBHOOK_LOG_ORDER

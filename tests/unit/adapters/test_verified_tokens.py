@@ -21,8 +21,8 @@ from flowra_adapters.local.identity import LocalIdentityProvider
 from flowra_adapters.system import SystemClock
 from flowra_adapters.verified_tokens import MAX_AGE, VerifiedToken, VerifiedTokens
 from flowra_core.domain.errors import DomainError, ErrorCode, ServiceUnavailable
+from flowra_core.memory.ephemeral import InMemoryEphemeralStore
 from flowra_core.testing.clock import FixedClock, SeededTokens
-from flowra_core.testing.ephemeral import InMemoryEphemeralStore
 
 ISSUER = "http://keycloak.test/realms/flowra"
 CLIENT_ID = "flowra-backend"

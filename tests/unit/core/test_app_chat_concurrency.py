@@ -16,10 +16,10 @@ from flowra_core.domain.chat import ChatChanges, ChatDescriptionSet, NewChat, re
 from flowra_core.domain.errors import DomainError, ErrorCode
 from flowra_core.domain.events import EventEnvelope
 from flowra_core.domain.user import UserSource
+from flowra_core.memory.event_store import InMemoryEventStore
 from flowra_core.ports.identity import IdentityClaims
 from flowra_core.testing.builder import in_memory_ports
 from flowra_core.testing.clock import FixedClock, SeededIds, SeededTokens
-from flowra_core.testing.event_store import InMemoryEventStore
 
 WRITERS = 50
 

@@ -10,10 +10,10 @@ from flowra_core.app.message_projector import MessageProjector
 from flowra_core.domain.chat import NewChat
 from flowra_core.domain.events import AggregateType
 from flowra_core.domain.message import ReadMarker
+from flowra_core.memory.read_markers import InMemoryReadMarkerStore
 from flowra_core.ports.event_store import Commit
 from flowra_core.ports.messages import ThreadStats
 from flowra_core.testing.builder import TestCore
-from flowra_core.testing.read_markers import InMemoryReadMarkerStore
 
 STEP = timedelta(seconds=1)
 

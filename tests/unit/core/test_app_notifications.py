@@ -17,9 +17,9 @@ from flowra_core.app.notifications import NotificationView
 from flowra_core.domain.errors import DomainError, ErrorCode, ValidationFailed
 from flowra_core.domain.events import AggregateType
 from flowra_core.domain.notification import NotificationDraft, NotificationType
+from flowra_core.memory.notifications import InMemoryNotificationStore
 from flowra_core.ports.event_store import Commit
 from flowra_core.testing.builder import TestCore
-from flowra_core.testing.notifications import InMemoryNotificationStore
 
 STEP = timedelta(seconds=1)
 

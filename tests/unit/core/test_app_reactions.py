@@ -19,17 +19,17 @@ from flowra_core.domain.chat import Chat, ChatChanges, NewChat
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.domain.events import EventEnvelope
 from flowra_core.domain.user import UserSource
+from flowra_core.memory.chats import InMemoryChatStore
+from flowra_core.memory.event_bus import InMemoryEventBus
+from flowra_core.memory.messages import InMemorySummaryDraftStore
+from flowra_core.memory.search import InMemorySearchIndex
 from flowra_core.ports.event_store import Commit
 from flowra_core.ports.identity import IdentityClaims
 from flowra_core.ports.messages import SummaryDraft
 from flowra_core.ports.reaction_work import ReactionTask
 from flowra_core.ports.search import SearchEntry
 from flowra_core.testing.builder import InMemoryAdapters, in_memory_ports
-from flowra_core.testing.chats import InMemoryChatStore
 from flowra_core.testing.clock import FixedClock, SeededIds, SeededTokens
-from flowra_core.testing.event_bus import InMemoryEventBus
-from flowra_core.testing.messages import InMemorySummaryDraftStore
-from flowra_core.testing.search import InMemorySearchIndex
 
 BATCH = 50
 

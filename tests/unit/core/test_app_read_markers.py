@@ -220,3 +220,46 @@ class TestUnreadCounts:
 
         assert (await unread_of(tc, owner, chat_id)).unread_count == 0
         assert (await unread_of(tc, member, chat_id)).unread_count == 2
+
+
+class TestRememberedCounts:
+    """A chat list remembers the counts it made on the caller's marker; every change of the
+    timeline (a message created, edited or deleted) or of the marker makes the next list
+    count again, so a list never shows counts older than the chat."""
+
+    async def listed(self, tc: TestCore, actor: Actor, workspace_id: str) -> dict[str, ChatUnread]:
+        page = await tc.core.chats.list_chats(
+            actor, workspace_id, types=None, q=None, joined=True, sort=None, limit=None, cursor=None
+        )
+        return {view.chat.id: view.read for view in page.items}
+
+    async def test_the_counts_follow_every_change_of_the_timeline_and_the_marker(
+        self, tc: TestCore, owner: Actor, member: Actor, workspace_id: str
+    ) -> None:
+        chat_id = await discussion(tc, owner, workspace_id, member)
+        first = await post(tc, owner, workspace_id, chat_id, "one")
+        second = await post(tc, owner, workspace_id, chat_id, "two")
+        seen = [(await self.listed(tc, member, workspace_id))[chat_id]]
+        seen.append((await self.listed(tc, member, workspace_id))[chat_id])  # remembered
+
+        tc.clock.advance(STEP)
+        await tc.core.messages.edit(owner, workspace_id, chat_id, second, content="two @mia")
+        seen.append((await self.listed(tc, member, workspace_id))[chat_id])
+        await tc.core.messages.delete(owner, workspace_id, chat_id, first)
+        seen.append((await self.listed(tc, member, workspace_id))[chat_id])
+        third = await post(tc, owner, workspace_id, chat_id, "three")
+        seen.append((await self.listed(tc, member, workspace_id))[chat_id])
+        await tc.core.read_markers.mark_read(member, workspace_id, chat_id, second)
+        seen.append((await self.listed(tc, member, workspace_id))[chat_id])
+        await tc.core.read_markers.mark_read(member, workspace_id, chat_id)
+        seen.append((await self.listed(tc, member, workspace_id))[chat_id])
+
+        assert seen == [
+            ChatUnread(2, 0, None),
+            ChatUnread(2, 0, None),
+            ChatUnread(2, 1, None),
+            ChatUnread(1, 1, None),
+            ChatUnread(2, 1, None),
+            ChatUnread(1, 0, second),
+            ChatUnread(0, 0, third),
+        ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.repair import UNATTACHED_UPLOAD_MAX_AGE, UPLOAD_SWEEP_BATCH
+from flowra_core.app.upload_sweep import UNATTACHED_UPLOAD_MAX_AGE, UPLOAD_SWEEP_BATCH
 from flowra_core.domain.chat import NewChat
 from flowra_core.testing.builder import TestCore
 
@@ -45,18 +45,16 @@ async def test_stale_unattached_uploads_go_and_attached_or_young_ones_stay(
     )
     tc.clock.advance(timedelta(hours=12))
     young = await upload(tc, member, workspace_id, chat_id, "young.txt")
-    repair = tc.core.repair(batch_size=10)
+    repair = tc.core.upload_sweep()
 
     tc.clock.advance(UNATTACHED_UPLOAD_MAX_AGE - timedelta(hours=12))
-    assert (await repair.run_once()).uploads_deleted == 0  # exactly 24 h old: not yet
+    assert await repair.run_once() == 0  # exactly 24 h old: not yet
     tc.clock.advance(timedelta(milliseconds=1))
-    report = await repair.run_once()
-
-    assert report.uploads_deleted == 1
+    assert await repair.run_once() == 1
     assert await kept(tc, [abandoned, attached, young]) == [attached, young]
     assert await tc.adapters.files.get(abandoned) is None
     tc.clock.advance(timedelta(hours=12))
-    assert (await repair.run_once()).uploads_deleted == 1
+    assert await repair.run_once() == 1
     assert await kept(tc, [abandoned, attached, young]) == [attached]
 
 
@@ -69,9 +67,9 @@ async def test_one_run_deletes_a_bounded_batch(
         uploads.append(await upload(tc, member, workspace_id, chat.chat.id, f"file{n}.txt"))
         tc.clock.advance(timedelta(seconds=1))
     tc.clock.advance(UNATTACHED_UPLOAD_MAX_AGE + timedelta(seconds=1))
-    repair = tc.core.repair(batch_size=10)
+    repair = tc.core.upload_sweep()
 
-    assert (await repair.run_once()).uploads_deleted == UPLOAD_SWEEP_BATCH
+    assert await repair.run_once() == UPLOAD_SWEEP_BATCH
     assert await kept(tc, uploads) == uploads[UPLOAD_SWEEP_BATCH:]  # oldest first
-    assert (await repair.run_once()).uploads_deleted == 5
+    assert await repair.run_once() == 5
     assert await kept(tc, uploads) == []

@@ -17,8 +17,8 @@ from flowra_core.app.search_index import (
     snippet,
     tokenize,
 )
+from flowra_core.memory.search import InMemorySearchIndex
 from flowra_core.ports.search import SearchEntry, SearchKind, SearchQuery
-from flowra_core.testing.search import InMemorySearchIndex
 
 NOW = datetime(2026, 1, 28, 10, 30, tzinfo=UTC)
 

@@ -16,11 +16,11 @@ from flowra_core.domain.errors import ConcurrencyConflict, ServiceUnavailable
 from flowra_core.domain.events import AggregateType
 from flowra_core.domain.message import MessageType
 from flowra_core.domain.user.state import User
+from flowra_core.memory.event_store import InMemoryEventStore
+from flowra_core.memory.users import InMemoryUserStore
 from flowra_core.ports.event_store import Commit
 from flowra_core.testing.builder import TestCore, in_memory_ports
 from flowra_core.testing.clock import FixedClock, SeededIds, SeededTokens
-from flowra_core.testing.event_store import InMemoryEventStore
-from flowra_core.testing.users import InMemoryUserStore
 
 
 @dataclass

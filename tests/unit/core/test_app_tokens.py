@@ -11,8 +11,8 @@ from flowra_core.app.actor import Actor
 from flowra_core.app.governance import Governance
 from flowra_core.domain.errors import DomainError, ErrorCode
 from flowra_core.domain.tokens import TokenScope, matches, parse_secret
+from flowra_core.memory.tokens import InMemoryApiTokenStore, in_memory_governance_ports
 from flowra_core.testing.builder import build_test_core
-from flowra_core.testing.tokens import InMemoryApiTokenStore, in_memory_governance_ports
 from flowra_core.testing.webhooks import InMemoryWebhookReceiver
 
 

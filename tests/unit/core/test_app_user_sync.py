@@ -16,10 +16,10 @@ from flowra_core.domain.user import (
     UserDeactivated,
     UserSource,
 )
+from flowra_core.memory.users import InMemoryUserStore
 from flowra_core.ports.directory import DirectoryUser
 from flowra_core.ports.identity import IdentityClaims
 from flowra_core.testing.builder import TestCore
-from flowra_core.testing.users import InMemoryUserStore
 
 
 def account(

@@ -9,8 +9,8 @@ import pytest
 
 from flowra_core.domain.events import AggregateType, EventEnvelope
 from flowra_core.domain.user.events import UserReactivated
+from flowra_core.memory.event_bus import InMemoryEventBus
 from flowra_core.testing.clock import FixedClock
-from flowra_core.testing.event_bus import InMemoryEventBus
 
 
 def reactivated(number: int) -> EventEnvelope:

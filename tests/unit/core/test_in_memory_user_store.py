@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flowra_core.domain.user.state import User
-from flowra_core.testing.users import InMemoryUserStore
+from flowra_core.memory.users import InMemoryUserStore
 
 T0 = datetime(2026, 1, 28, 10, 30, tzinfo=UTC)
 

@@ -32,11 +32,11 @@ from flowra_core.domain.chat import ChatChanges, NewChat
 from flowra_core.domain.errors import DomainError, ServiceUnavailable
 from flowra_core.domain.events import EventEnvelope
 from flowra_core.domain.user import UserSource
+from flowra_core.memory.event_bus import InMemoryEventBus
+from flowra_core.memory.search import InMemorySearchIndex
 from flowra_core.ports.identity import IdentityClaims
 from flowra_core.testing.builder import InMemoryAdapters, in_memory_ports
 from flowra_core.testing.clock import FixedClock, SeededIds, SeededTokens
-from flowra_core.testing.event_bus import InMemoryEventBus
-from flowra_core.testing.search import InMemorySearchIndex
 
 # The writes of read models a reaction makes; reads are never made to fail here.
 _WRITES = frozenset(
@@ -240,10 +240,14 @@ async def _rebuilt(world: World) -> InMemoryAdapters:
 
 def _content(store: object) -> dict[str, Any]:
     """What a store holds, without the order documents were first written in (a retried
-    projection writes later than its neighbours; no read depends on that order). A search
-    entry's `version` is that of the chat state its text was read from: a retried projection
-    reads a newer state with the same text, so only the text and the rest are compared."""
-    held = {k: v for k, v in vars(store).items() if k != "_storage_order"}
+    projection writes later than its neighbours; no read depends on that order), nor the
+    chats' timeline versions (a token compared only for equality: a retried projection moves
+    it once more, which only makes the next chat list count its unread messages again). A
+    search entry's `version` is that of the chat state its text was read from: a retried
+    projection reads a newer state with the same text, so only the text and the rest are
+    compared."""
+    left_out = ("_storage_order", "_timeline_versions")
+    held = {k: v for k, v in vars(store).items() if k not in left_out}
     if isinstance(store, InMemorySearchIndex):
         held["_entries"] = {
             k: msgspec.structs.replace(v, version=0) for k, v in held["_entries"].items()

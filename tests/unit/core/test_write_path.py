@@ -31,14 +31,14 @@ from flowra_core.domain.workspace import (
     WorkspaceUpdated,
     replay,
 )
+from flowra_core.memory.event_store import InMemoryEventStore
+from flowra_core.memory.presence import InMemoryPresence
+from flowra_core.memory.reaction_work import InMemoryReactionWork
+from flowra_core.memory.users import InMemoryUserStore
+from flowra_core.memory.workspaces import InMemoryInviteTokenStore, InMemoryWorkspaceStore
 from flowra_core.ports.event_store import Commit
 from flowra_core.ports.identity import IdentityClaims
 from flowra_core.testing.clock import FixedClock, SeededIds, SeededTokens
-from flowra_core.testing.event_store import InMemoryEventStore
-from flowra_core.testing.presence import InMemoryPresence
-from flowra_core.testing.reaction_work import InMemoryReactionWork
-from flowra_core.testing.users import InMemoryUserStore
-from flowra_core.testing.workspaces import InMemoryInviteTokenStore, InMemoryWorkspaceStore
 
 WRITERS = 50
 BeforeAppend = Callable[[Commit], Awaitable[None]]

@@ -1,9 +1,9 @@
 """The background-delivery components of /health/details (operations.md §7): thresholds,
-parked reactions, dead letters, failed repairs, and one work-list read per details request."""
+parked reactions (also the repair queue now), dead letters, and one work-list read per details
+request."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
 
 import msgspec
@@ -31,7 +31,6 @@ class Sources:
         self.backlog = _backlog(clock)
         self.backlog_reads = 0
         self.dead_letters = 0
-        self.repairs: Mapping[str, int] = {"pending": 0, "failed": 0}
         self.database_down = False
 
     async def read_backlog(self) -> WorkBacklog:
@@ -46,16 +45,12 @@ class Sources:
     async def count_connections(self) -> int:
         return 7
 
-    async def count_repairs(self) -> Mapping[str, int]:
-        return self.repairs
-
     def checks(self) -> dict[str, HealthCheck]:
         return delivery_checks(
             backend="mongo",
             clock=self.clock,
             backlog=self.read_backlog,
             dead_letters=self.count_dead_letters,
-            repair_counts=self.count_repairs,
             open_connections=self.count_connections,
         )
 
@@ -152,8 +147,8 @@ async def test_dead_letters_degrade_dispatch_and_say_how_to_replay(sources: Sour
     assert "flowra-worker dead-letters --replay" in str(dispatch["message"])
 
 
-async def test_a_failed_repair_degrades_the_repair_queue(sources: Sources) -> None:
-    sources.repairs = {"pending": 1, "failed": 1}
+async def test_parked_reactions_degrade_the_repair_queue(sources: Sources) -> None:
+    sources.backlog = _backlog(sources.clock, pending=1, pending_age=1.0, parked=1)
 
     repair = (await _details(sources))["repair_queue"]
 

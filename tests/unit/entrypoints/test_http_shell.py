@@ -71,7 +71,7 @@ async def test_details_report_the_background_delivery(client: httpx.AsyncClient)
     assert components["repair_queue"] == {
         "status": "healthy",
         "backend": "memory",
-        "items": {"pending": 0, "processing": 0, "done": 0, "failed": 0},
+        "items": {"pending": 0, "failed": 0},
     }
     assert components["websocket"] == {"status": "healthy", "connections": 0}
 

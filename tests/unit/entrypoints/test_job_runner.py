@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from flowra_core.domain.errors import ServiceUnavailable
+from flowra_core.memory.locks import InMemoryLeaseLocks
 from flowra_core.testing.clock import FixedClock
-from flowra_core.testing.locks import InMemoryLeaseLocks
 from flowra_entrypoints.worker.runner import Job, JobRunner
 
 

@@ -215,6 +215,8 @@ KEY_TABLE: list[tuple[str, str, object, str, object]] = [
         "10.0.0.0/8, 192.168.0.0/16",
         ("10.0.0.0/8", "192.168.0.0/16"),
     ),
+    ("server.max_concurrent_requests", "FLOWRA_SERVER_MAX_CONCURRENT_REQUESTS", 32, "8", 8),
+    ("server.queue_timeout", "FLOWRA_SERVER_QUEUE_TIMEOUT", 5.0, "1500ms", 1.5),
     (
         "mongodb.uri",
         "FLOWRA_MONGODB_URI",

@@ -272,3 +272,15 @@ async def private_chat_id(make_chat: Callable[..., Awaitable[str]]) -> str:
 async def task_id(make_chat: Callable[..., Awaitable[str]]) -> str:
     """max's public task "Fix login" with mia."""
     return await make_chat("max", participants=["mia"], type="task", title="Fix login")
+
+
+if STORAGE == "mongo":
+    # On MongoDB (`nox -s integration_mongo`) every adapter query of the run is audited
+    # against the migrations' indexes and the shard keys: tests/integration/index_audit.py.
+    from ...integration.index_audit import (  # noqa: TID252 - tests/ is not a package
+        pytest_configure,
+        pytest_sessionfinish,
+        pytest_terminal_summary,
+    )
+
+    __all__ = ["pytest_configure", "pytest_sessionfinish", "pytest_terminal_summary"]

@@ -24,9 +24,9 @@ from flowra_adapters.system import RandomTokens
 from flowra_core.app.users import user_kind
 from flowra_core.domain.errors import DomainError, ErrorCode, ServiceUnavailable
 from flowra_core.domain.user import DeactivationReason, UserSource, deactivate_user
+from flowra_core.memory.ephemeral import InMemoryEphemeralStore
 from flowra_core.ports.identity import IdentityClaims
 from flowra_core.testing.clock import FixedClock
-from flowra_core.testing.ephemeral import InMemoryEphemeralStore
 from flowra_entrypoints.container import Container, build_container
 from flowra_entrypoints.health import not_used
 from flowra_entrypoints.http.app import create_app

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flowra_core.domain.events import AggregateType
-from flowra_core.testing.event_store import InMemoryEventStore
+from flowra_core.memory.event_store import InMemoryEventStore
 from flowra_entrypoints.ws.testing_kit import GatewayKit
 
 

@@ -12,10 +12,10 @@ import pytest
 from flowra_adapters.keycloak import OidcTokens
 from flowra_core.app.actor import Actor
 from flowra_core.domain.errors import DomainError, ErrorCode, ServiceUnavailable
+from flowra_core.memory.ephemeral import InMemoryEphemeralStore
+from flowra_core.memory.live import InMemoryLiveChannel
 from flowra_core.ports.live import LiveGapHandler, LiveHandler, LivePush, SessionEndedPush
 from flowra_core.testing.clock import FixedClock, SeededTokens
-from flowra_core.testing.ephemeral import InMemoryEphemeralStore
-from flowra_core.testing.live import InMemoryLiveChannel
 from flowra_entrypoints.http.sessions import SessionBook
 from flowra_entrypoints.ws.pushes import SessionStatus
 from flowra_entrypoints.ws.testing import MemorySocket

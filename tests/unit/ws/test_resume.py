@@ -12,8 +12,8 @@ import pytest
 from flowra_core.app.actor import Actor
 from flowra_core.domain.events import AggregateType, EventEnvelope
 from flowra_core.domain.message.events import MessageReactionAdded
+from flowra_core.memory.event_store import InMemoryEventStore
 from flowra_core.ports.event_store import Commit, EventStore, JournalPosition
-from flowra_core.testing.event_store import InMemoryEventStore
 from flowra_entrypoints.ws.frames import ResyncReason
 from flowra_entrypoints.ws.limits import GatewayLimits
 from flowra_entrypoints.ws.resume import MAX_REPLAYED_EVENTS, missed_events

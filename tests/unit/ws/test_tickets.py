@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from flowra_core.memory.ephemeral import InMemoryEphemeralStore
 from flowra_core.testing.clock import FixedClock, SeededTokens
-from flowra_core.testing.ephemeral import InMemoryEphemeralStore
 from flowra_entrypoints.container import build_container
 from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.settings import load_settings

@@ -8,7 +8,9 @@ from flowra_adapters.mongo.migrations import (
     m0003_read_models,
     m0004_dispatched_markers,
     m0005_reaction_work,
-    m0006_governance,
+    m0006_thread_stats_on_messages,
+    m0007_list_indexes,
+    m0008_governance,
 )
 from flowra_adapters.mongo.migrations.model import Migration
 
@@ -18,5 +20,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m0003_read_models.MIGRATION,
     m0004_dispatched_markers.MIGRATION,
     m0005_reaction_work.MIGRATION,
-    m0006_governance.MIGRATION,
+    m0006_thread_stats_on_messages.MIGRATION,
+    m0007_list_indexes.MIGRATION,
+    m0008_governance.MIGRATION,
 )

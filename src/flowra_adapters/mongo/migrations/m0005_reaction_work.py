@@ -90,9 +90,10 @@ MIGRATION = Migration(
     version="0005",
     name="reaction work list",
     definition={
-        "create": {"collection": REACTION_WORK, "indexes": [DUE_INDEX.document["name"]]},
-        "backfill": "commits not published, projected or dispatched",
-        "drop_indexes": {"collection": COMMITS, "names": [_name(k) for k in _MARKER_INDEXES]},
+        "collections": {REACTION_WORK: [{"keys": ["parked", "due_at"]}]},
+        "dropped_indexes": {COMMITS: sorted(RETIRED_COMMIT_INDEXES)},
+        "backfill": "a task owing every reaction for each commit not published, projected or "
+        "dispatched",
     },
     apply=create_reaction_work,
     revert=drop_reaction_work,

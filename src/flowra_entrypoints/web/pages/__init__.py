@@ -1,0 +1,1 @@
+"""Page and fragment handlers of the web client, one module per area."""
