@@ -66,7 +66,9 @@ async def test_revocation_on_one_instance_is_seen_by_the_other_on_its_next_reque
     instances: Instances, mongodb_uri: str
 ) -> None:
     first, second, database = instances
-    login = (await first.post("/api/v1/auth/dev/token", json={"username": "olga"})).json()
+    login = (
+        await first.post("/api/v1/auth/dev/token", json={"username": f"olga{uuid.uuid4().hex[:8]}"})
+    ).json()
     olga = {"Authorization": f"Bearer {login['access_token']}"}
     created = await first.post(
         "/api/v1/tokens", json={"name": "ci", "scopes": ["read"]}, headers=olga
@@ -96,7 +98,9 @@ async def test_revocation_on_one_instance_is_seen_by_the_other_on_its_next_reque
 
 async def test_the_per_token_budget_is_shared_across_instances(instances: Instances) -> None:
     first, second, _ = instances
-    login = (await first.post("/api/v1/auth/dev/token", json={"username": "olga"})).json()
+    login = (
+        await first.post("/api/v1/auth/dev/token", json={"username": f"olga{uuid.uuid4().hex[:8]}"})
+    ).json()
     olga = {"Authorization": f"Bearer {login['access_token']}"}
     created = await first.post(
         "/api/v1/tokens", json={"name": "ci", "scopes": ["read"]}, headers=olga

@@ -31,6 +31,7 @@ from flowra_adapters.mongo.database import MongoDatabase
 from flowra_adapters.mongo.migrations import Migrator
 from flowra_adapters.system import SystemClock
 from flowra_core.app.governance import Governance
+from flowra_core.app.webhooks import ENDPOINTS_TTL
 from flowra_core.testing.clock import FixedClock
 from flowra_entrypoints.container import build_container
 from flowra_entrypoints.http.app import create_app
@@ -116,6 +117,7 @@ class Stack:
             headers=self.headers,
         )
         assert response.status_code == 201, response.text
+        self.clock.advance(ENDPOINTS_TTL)  # every instance sees the new endpoint by then
         created: dict[str, Any] = response.json()
         return created
 

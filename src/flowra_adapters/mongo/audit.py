@@ -1,5 +1,5 @@
 """The audit log (`audit_log`, `_id` = entry id): inserts only, reads newest first through the
-indexes of migration 0006, and the retention's range delete on `at`."""
+indexes of migration 0008, and the retention's range delete on `at`."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ beside the state, never by the state's own save) and change-summary drafts (`sum
 `{_id: message id, content, phrases}`).
 
 Keeping the thread stats on the message itself means a timeline page is one query: the stats
-come with the rows (before migration 0006 they lived in `message_threads`, one more query).
+come with the rows (before migration 0008 they lived in `message_threads`, one more query).
 
 Every timeline query is one range of the (chat_id, parent_id, created_at, _id) index walked in
 one direction from the cursor on, so a page costs O(page) however long the chat is.

@@ -4,7 +4,7 @@ and the commits it replays, in journal order.
 A projection is every document derived from the journal: the state documents (`users`,
 `workspaces`, `chats`, `messages` with the thread stats on their parents, `inboxes`) and the
 secondary read models (`notifications`, `search_entries`; `message_threads`, no longer written
-since migration 0006, is emptied with the messages). A state document at version 0 was
+since migration 0008, is emptied with the messages). A state document at version 0 was
 written without events (Flowra Bot, by migration 0002) and is kept. Uploads, read markers,
 summary drafts and invite tokens are written directly, not derived, and are never touched.
 

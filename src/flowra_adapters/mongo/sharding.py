@@ -34,11 +34,11 @@ SHARD_KEYS: Mapping[str, str | None] = {
     names.MIGRATIONS: None,
     # Work lists hold only what is pending (design §2.6): small, found by one index.
     names.REACTION_WORK: None,
-    names.WEBHOOK_DELIVERIES: None,
-    # Governance: tokens are found by their id on every request that carries one, bots and
-    # endpoints are few per workspace; the audit log is append-heavy and read per workspace.
+    # Issue 17: admin-sized collections, read by _id or by one workspace/user/endpoint;
+    # webhook deliveries are a work list too.
     names.API_TOKENS: None,
     names.BOTS: None,
+    names.AUDIT_LOG: None,
     names.WEBHOOK_ENDPOINTS: None,
-    names.AUDIT_LOG: "workspace_id",
+    names.WEBHOOK_DELIVERIES: None,
 }

@@ -1,5 +1,5 @@
 """Webhook endpoints (`webhook_endpoints`, `_id` = endpoint id) and deliveries
-(`webhook_deliveries`, `_id` = "<endpoint id>:<event id>"), through the indexes of 0006."""
+(`webhook_deliveries`, `_id` = "<endpoint id>:<event id>"), through the indexes of 0008."""
 
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ delivery log), and the reaction that turns committed events into deliveries."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 
 import msgspec
 
@@ -31,6 +31,7 @@ from flowra_core.ports.webhooks import WebhookSender, WebhookStore
 from flowra_core.ports.workspaces import WorkspaceStore
 
 WEBHOOK_REACTION = "webhooks.enqueue"
+ENDPOINTS_TTL = timedelta(seconds=5)
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the public prefix of signing secrets
 URL_MAX = 2048
 
@@ -214,6 +215,10 @@ class WebhookEnqueuer:
     def __init__(self, store: WebhookStore, clock: Clock) -> None:
         self._store = store
         self._clock = clock
+        # Each workspace's endpoints, read at most every ENDPOINTS_TTL: the reaction runs on
+        # every commit, and most workspaces have none. A new or changed endpoint is seen by
+        # every instance within that time; a failing one is parked by the sender anyway.
+        self._endpoints: dict[str, tuple[datetime, Sequence[WebhookEndpoint]]] = {}
         # Commits of one millisecond tie on `recorded_at`; this process enqueues them in commit
         # order, which the counter keeps (across processes a tie has no order to keep).
         self._sequence = itertools.count()
@@ -222,10 +227,10 @@ class WebhookEnqueuer:
         """The reaction: one delivery per (endpoint that wants it, event). Idempotent."""
         if commit.workspace_id is None:
             return
-        endpoints = await self._store.endpoints_of(commit.workspace_id)
+        now = self._clock.now()
+        endpoints = await self._endpoints_of(commit.workspace_id, now)
         if not endpoints:
             return
-        now = self._clock.now()
         for envelope in commit.events:
             position = f"{commit.recorded_at.isoformat()}|{next(self._sequence):015d}"
             for endpoint in endpoints:
@@ -249,6 +254,14 @@ class WebhookEnqueuer:
                         give_up_at=now + RETRY_FOR,
                     )
                 )
+
+    async def _endpoints_of(self, workspace_id: str, now: datetime) -> Sequence[WebhookEndpoint]:
+        cached = self._endpoints.get(workspace_id)
+        if cached is not None and now - cached[0] < ENDPOINTS_TTL:
+            return cached[1]
+        endpoints = await self._store.endpoints_of(workspace_id)
+        self._endpoints[workspace_id] = (now, endpoints)
+        return endpoints
 
 
 def with_webhooks(store: WebhookStore) -> Callable[[FlowraCore], ReactionTable]:

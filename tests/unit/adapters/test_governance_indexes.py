@@ -1,4 +1,4 @@
-"""Every query of the token, bot and audit adapters is served by an index of migration 0006:
+"""Every query of the token, bot and audit adapters is served by an index of migration 0008:
 its equality fields lead the index (extra equalities may filter inside the range) and the
 sort follows, so no query scans a collection."""
 

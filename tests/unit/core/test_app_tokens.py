@@ -12,8 +12,8 @@ from flowra_core.app.governance import Governance
 from flowra_core.domain.errors import DomainError, ErrorCode
 from flowra_core.domain.tokens import TokenScope, matches, parse_secret
 from flowra_core.memory.tokens import InMemoryApiTokenStore, in_memory_governance_ports
-from flowra_core.memory.webhooks import InMemoryWebhookReceiver
 from flowra_core.testing.builder import build_test_core
+from flowra_core.testing.webhooks import InMemoryWebhookReceiver
 
 
 async def test_the_stored_token_holds_a_salted_hash_only_and_the_secret_matches_it() -> None:

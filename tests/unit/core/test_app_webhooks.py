@@ -15,13 +15,14 @@ import pytest
 from flowra_core.app.actor import Actor
 from flowra_core.app.governance import Governance
 from flowra_core.app.webhook_delivery import WebhookDispatcher
-from flowra_core.app.webhooks import with_webhooks
+from flowra_core.app.webhooks import ENDPOINTS_TTL, with_webhooks
 from flowra_core.domain.chat import NewChat
 from flowra_core.domain.errors import DomainError, ErrorCode, ValidationFailed
 from flowra_core.domain.webhooks import DeliveryStatus, EndpointStatus
 from flowra_core.memory.tokens import in_memory_governance_ports
-from flowra_core.memory.webhooks import InMemoryWebhookReceiver, InMemoryWebhookStore
+from flowra_core.memory.webhooks import InMemoryWebhookStore
 from flowra_core.testing.builder import TestCore, build_test_core
+from flowra_core.testing.webhooks import InMemoryWebhookReceiver
 
 URL = "https://hooks.example/flowra"
 
@@ -59,6 +60,7 @@ def verify(secret: str, header: str, body: bytes) -> bool:
 async def test_messages_are_delivered_signed_and_in_order() -> None:
     w, alice, ws, chat = await world()
     endpoint = await w.governance.webhooks.create(alice, ws, url=URL, events=["message.created"])
+    w.flowra.clock.advance(ENDPOINTS_TTL)  # every instance sees the new endpoint
     for text in ("one", "two", "three"):
         await w.flowra.core.messages.send(alice, ws, chat, content=text)
     report = await w.dispatcher.run_once()
@@ -75,6 +77,7 @@ async def test_messages_are_delivered_signed_and_in_order() -> None:
 async def test_a_failure_is_retried_with_the_same_event_id_and_blocks_later_ones() -> None:
     w, alice, ws, chat = await world(500)
     await w.governance.webhooks.create(alice, ws, url=URL, events=["message.created"])
+    w.flowra.clock.advance(ENDPOINTS_TTL)  # every instance sees the new endpoint
     await w.flowra.core.messages.send(alice, ws, chat, content="one")
     await w.flowra.core.messages.send(alice, ws, chat, content="two")
     first = await w.dispatcher.run_once()
@@ -90,6 +93,7 @@ async def test_a_failure_is_retried_with_the_same_event_id_and_blocks_later_ones
 async def test_after_the_retry_window_the_delivery_is_parked_and_the_endpoint_failing() -> None:
     w, alice, ws, chat = await world(*([None] * 40))
     endpoint = await w.governance.webhooks.create(alice, ws, url=URL, events=["message.created"])
+    w.flowra.clock.advance(ENDPOINTS_TTL)  # every instance sees the new endpoint
     await w.flowra.core.messages.send(alice, ws, chat, content="one")
     for _ in range(40):
         await w.dispatcher.run_once()
@@ -113,6 +117,7 @@ async def test_after_the_retry_window_the_delivery_is_parked_and_the_endpoint_fa
 async def test_redeliver_sends_a_delivered_event_again() -> None:
     w, alice, ws, chat = await world()
     endpoint = await w.governance.webhooks.create(alice, ws, url=URL, events=["message.created"])
+    w.flowra.clock.advance(ENDPOINTS_TTL)  # every instance sees the new endpoint
     await w.flowra.core.messages.send(alice, ws, chat, content="one")
     await w.dispatcher.run_once()
     [delivery] = (
