@@ -30,9 +30,17 @@ _PATH_NOT_FOUND: dict[str, ErrorCode] = {
     "message_id": ErrorCode.MESSAGE_NOT_FOUND,
     "notification_id": ErrorCode.NOTIFICATION_NOT_FOUND,
     "token": ErrorCode.INVITE_NOT_FOUND,
+    "token_id": ErrorCode.TOKEN_NOT_FOUND,
+    "endpoint_id": ErrorCode.WEBHOOK_NOT_FOUND,
 }
+# An API token may lack the scope the route needs (403 INSUFFICIENT_SCOPE).
 _AUTHENTICATED = frozenset(
-    {ErrorCode.UNAUTHENTICATED, ErrorCode.TOKEN_EXPIRED, ErrorCode.USER_INACTIVE}
+    {
+        ErrorCode.UNAUTHENTICATED,
+        ErrorCode.TOKEN_EXPIRED,
+        ErrorCode.USER_INACTIVE,
+        ErrorCode.INSUFFICIENT_SCOPE,
+    }
 )
 
 

@@ -19,7 +19,8 @@ from flowra_core.ports.audit import AuditFilter
 from flowra_entrypoints.http.auth import CurrentActor
 from flowra_entrypoints.http.controllers.tokens import GovernanceDep
 from flowra_entrypoints.http.dto.common import ListResponse, Struct, Timestamp, list_response, ts
-from flowra_entrypoints.http.errors_doc import problem_responses
+from flowra_entrypoints.http.dto.constraints import Cursor, Limit
+from flowra_entrypoints.http.error_contract import problems
 
 JSON_LINES = "application/x-ndjson"
 _READ_ERRORS = (ErrorCode.WORKSPACE_NOT_FOUND, ErrorCode.FORBIDDEN, ErrorCode.VALIDATION_ERROR)
@@ -97,11 +98,8 @@ class WorkspaceAuditController(Controller):
     path = "/api/v1/workspaces/{workspace_id:str}/audit"
     tags = ["audit"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
-    @get(
-        "/",
-        summary="This workspace's audit log, newest first (owners, admins)",
-        responses=problem_responses(*_READ_ERRORS),
-    )
+    @problems(*_READ_ERRORS)
+    @get("/", summary="This workspace's audit log, newest first (owners, admins)")
     async def read(
         self,
         workspace_id: FromPath[str],
@@ -111,19 +109,15 @@ class WorkspaceAuditController(Controller):
         action: FromQuery[str | None] = None,
         since: FromQuery[str | None] = None,
         until: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[Limit | None] = None,
+        cursor: FromQuery[Cursor | None] = None,
     ) -> ListResponse[AuditEntryResponse]:
         where = audit_filter(workspace_id, actor_id, action, since, until)
         page = await governance.audit.read(actor, where, limit=limit, cursor=cursor)
         return list_response(page, entry_response)
 
-    @get(
-        "/export",
-        summary="This workspace's audit log as JSON Lines",
-        media_type=JSON_LINES,
-        responses=problem_responses(*_READ_ERRORS),
-    )
+    @problems(*_READ_ERRORS)
+    @get("/export", summary="This workspace's audit log as JSON Lines", media_type=JSON_LINES)
     async def export(
         self,
         workspace_id: FromPath[str],
@@ -143,11 +137,8 @@ class SystemAuditController(Controller):
     path = "/api/v1/audit"
     tags = ["audit"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
-    @get(
-        "/",
-        summary="Every workspace's audit log, newest first (system admins)",
-        responses=problem_responses(*_READ_ERRORS),
-    )
+    @problems(*_READ_ERRORS)
+    @get("/", summary="Every workspace's audit log, newest first (system admins)")
     async def read(
         self,
         actor: CurrentActor,
@@ -157,18 +148,18 @@ class SystemAuditController(Controller):
         action: FromQuery[str | None] = None,
         since: FromQuery[str | None] = None,
         until: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[Limit | None] = None,
+        cursor: FromQuery[Cursor | None] = None,
     ) -> ListResponse[AuditEntryResponse]:
         where = audit_filter(workspace_id, actor_id, action, since, until)
         page = await governance.audit.read(actor, where, limit=limit, cursor=cursor)
         return list_response(page, entry_response)
 
+    @problems(*_READ_ERRORS)
     @get(
         "/export",
         summary="Every workspace's audit log as JSON Lines (system admins)",
         media_type=JSON_LINES,
-        responses=problem_responses(*_READ_ERRORS),
     )
     async def export(
         self,

@@ -14,6 +14,7 @@ from flowra_core.app.governance import Governance
 from flowra_core.domain.errors import ErrorCode
 from flowra_entrypoints.http.auth import CurrentActor
 from flowra_entrypoints.http.dto.common import ListResponse, list_response
+from flowra_entrypoints.http.dto.constraints import Cursor, Limit
 from flowra_entrypoints.http.dto.tokens import (
     BotListResponse,
     BotResponse,
@@ -25,7 +26,7 @@ from flowra_entrypoints.http.dto.tokens import (
     created_token_response,
     token_response,
 )
-from flowra_entrypoints.http.errors_doc import problem_responses
+from flowra_entrypoints.http.error_contract import problems
 
 
 def provide_governance(request: Request[Any, Any, Any]) -> Governance:
@@ -42,11 +43,11 @@ class TokensController(Controller):
     path = "/api/v1/tokens"
     tags = ["api tokens"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
+    @problems(*_MANAGE_ERRORS)
     @post(
         "/",
         status_code=HTTP_201_CREATED,
         summary="Create an API token (the secret is in this response only)",
-        responses=problem_responses(*_MANAGE_ERRORS),
     )
     async def create(
         self, data: JSONBody[CreateTokenRequest], actor: CurrentActor, governance: GovernanceDep
@@ -60,28 +61,25 @@ class TokensController(Controller):
         )
         return created_token_response(issued.token, issued.secret)
 
-    @get(
-        "/",
-        summary="The caller's tokens, or a bot's (without secrets), newest first",
-        responses=problem_responses(*_MANAGE_ERRORS),
-    )
+    @problems(*_MANAGE_ERRORS)
+    @get("/", summary="The caller's tokens, or a bot's (without secrets), newest first")
     async def list_tokens(
         self,
         actor: CurrentActor,
         governance: GovernanceDep,
         user_id: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[Limit | None] = None,
+        cursor: FromQuery[Cursor | None] = None,
     ) -> ListResponse[TokenResponse]:
         page = await governance.tokens.list_tokens(
             actor, user_id=user_id, limit=limit, cursor=cursor
         )
         return list_response(page, token_response)
 
+    @problems(ErrorCode.TOKEN_NOT_FOUND)
     @delete(
         "/{token_id:str}",
         summary="Revoke a token: refused from the next request on, on every instance",
-        responses=problem_responses(ErrorCode.TOKEN_NOT_FOUND),
     )
     async def revoke(
         self, token_id: FromPath[str], actor: CurrentActor, governance: GovernanceDep
@@ -93,13 +91,8 @@ class BotsController(Controller):
     path = "/api/v1/workspaces/{workspace_id:str}/bots"
     tags = ["api tokens"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
-    @post(
-        "/",
-        summary="Create a bot user, a member of this workspace (workspace admins)",
-        responses=problem_responses(
-            ErrorCode.WORKSPACE_NOT_FOUND, ErrorCode.FORBIDDEN, ErrorCode.VALIDATION_ERROR
-        ),
-    )
+    @problems(ErrorCode.WORKSPACE_NOT_FOUND, ErrorCode.FORBIDDEN, ErrorCode.VALIDATION_ERROR)
+    @post("/", summary="Create a bot user, a member of this workspace (workspace admins)")
     async def create(
         self,
         workspace_id: FromPath[str],
@@ -112,11 +105,8 @@ class BotsController(Controller):
         )
         return Response(bot_response(bot, user), status_code=HTTP_201_CREATED)
 
-    @get(
-        "/",
-        summary="This workspace's bots, oldest first (workspace admins)",
-        responses=problem_responses(ErrorCode.WORKSPACE_NOT_FOUND, ErrorCode.FORBIDDEN),
-    )
+    @problems(ErrorCode.WORKSPACE_NOT_FOUND, ErrorCode.FORBIDDEN)
+    @get("/", summary="This workspace's bots, oldest first (workspace admins)")
     async def list_bots(
         self, workspace_id: FromPath[str], actor: CurrentActor, governance: GovernanceDep
     ) -> BotListResponse:

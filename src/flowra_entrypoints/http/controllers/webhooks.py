@@ -19,7 +19,8 @@ from flowra_entrypoints.http.dto.common import (
     ts,
     ts_or_none,
 )
-from flowra_entrypoints.http.errors_doc import problem_responses
+from flowra_entrypoints.http.dto.constraints import Cursor, Limit
+from flowra_entrypoints.http.error_contract import problems
 
 E = "/{endpoint_id:str}"
 _ERRORS = (ErrorCode.WORKSPACE_NOT_FOUND, ErrorCode.FORBIDDEN, ErrorCode.WEBHOOK_NOT_FOUND)
@@ -104,10 +105,10 @@ class WebhooksController(Controller):
     path = "/api/v1/workspaces/{workspace_id:str}/webhooks"
     tags = ["webhooks"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
+    @problems(*_ERRORS, ErrorCode.VALIDATION_ERROR)
     @post(
         "/",
         summary="Register an endpoint (workspace admins); the response holds its signing secret",
-        responses=problem_responses(*_ERRORS, ErrorCode.VALIDATION_ERROR),
     )
     async def create(
         self,
@@ -121,14 +122,16 @@ class WebhooksController(Controller):
         )
         return Response(webhook_response(endpoint), status_code=HTTP_201_CREATED)
 
-    @get("/", summary="The workspace's endpoints", responses=problem_responses(*_ERRORS))
+    @problems(*_ERRORS)
+    @get("/", summary="The workspace's endpoints")
     async def list_endpoints(
         self, workspace_id: FromPath[str], actor: CurrentActor, governance: GovernanceDep
     ) -> WebhookListResponse:
         endpoints = await governance.webhooks.list_endpoints(actor, workspace_id)
         return WebhookListResponse(items=[webhook_response(e) for e in endpoints])
 
-    @get(E, summary="An endpoint (status shows `failing`)", responses=problem_responses(*_ERRORS))
+    @problems(*_ERRORS)
+    @get(E, summary="An endpoint (status shows `failing`)")
     async def get_endpoint(
         self,
         workspace_id: FromPath[str],
@@ -138,11 +141,8 @@ class WebhooksController(Controller):
     ) -> WebhookResponse:
         return webhook_response(await governance.webhooks.get(actor, workspace_id, endpoint_id))
 
-    @patch(
-        E,
-        summary="Change the URL or the events, or reactivate a failing endpoint",
-        responses=problem_responses(*_ERRORS, ErrorCode.VALIDATION_ERROR),
-    )
+    @problems(*_ERRORS, ErrorCode.VALIDATION_ERROR)
+    @patch(E, summary="Change the URL or the events, or reactivate a failing endpoint")
     async def update(
         self,
         workspace_id: FromPath[str],
@@ -161,9 +161,8 @@ class WebhooksController(Controller):
         )
         return webhook_response(endpoint)
 
-    @delete(
-        E, summary="Delete an endpoint (its log is kept)", responses=problem_responses(*_ERRORS)
-    )
+    @problems(*_ERRORS)
+    @delete(E, summary="Delete an endpoint (its log is kept)")
     async def delete_endpoint(
         self,
         workspace_id: FromPath[str],
@@ -173,30 +172,27 @@ class WebhooksController(Controller):
     ) -> None:
         await governance.webhooks.delete(actor, workspace_id, endpoint_id)
 
-    @get(
-        E + "/deliveries",
-        summary="The endpoint's delivery log, newest first",
-        responses=problem_responses(*_ERRORS, ErrorCode.VALIDATION_ERROR),
-    )
+    @problems(*_ERRORS, ErrorCode.VALIDATION_ERROR)
+    @get(E + "/deliveries", summary="The endpoint's delivery log, newest first")
     async def deliveries(
         self,
         workspace_id: FromPath[str],
         endpoint_id: FromPath[str],
         actor: CurrentActor,
         governance: GovernanceDep,
-        limit: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[Limit | None] = None,
+        cursor: FromQuery[Cursor | None] = None,
     ) -> ListResponse[DeliveryResponse]:
         page = await governance.webhooks.deliveries(
             actor, workspace_id, endpoint_id, limit=limit, cursor=cursor
         )
         return list_response(page, delivery_response)
 
+    @problems(*_ERRORS)
     @post(
         E + "/deliveries/{delivery_id:str}/redeliver",
         status_code=HTTP_200_OK,
         summary="Send a delivery again now (same event id and body)",
-        responses=problem_responses(*_ERRORS),
     )
     async def redeliver(
         self,
