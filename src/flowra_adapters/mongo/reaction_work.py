@@ -67,6 +67,8 @@ class MongoReactionWork:
         self._finish_delay = finish_delay
         self._finished: set[str] = set()
         self._flusher: asyncio.Task[None] | None = None
+        # One delete at a time: a read that flushes waits for a batch already on its way.
+        self._flushing = asyncio.Lock()
 
     async def begin(self, task: ReactionTask) -> None:
         # A plain insert (cheaper than an upsert); the task already there is the same task.
@@ -93,15 +95,16 @@ class MongoReactionWork:
 
     async def flush(self) -> None:
         """Delete the finished tasks now; on failure they wait for the next flush."""
-        done, self._finished = self._finished, set()
-        if not done:
-            return
-        try:
-            with self._db.operation(REACTION_WORK, "delete"):
-                await self._work.delete_many({"_id": {"$in": sorted(done)}})
-        except FlowraError:
-            self._finished |= done
-            raise
+        async with self._flushing:
+            done, self._finished = self._finished, set()
+            if not done:
+                return
+            try:
+                with self._db.operation(REACTION_WORK, "delete"):
+                    await self._work.delete_many({"_id": {"$in": sorted(done)}})
+            except FlowraError:
+                self._finished |= done
+                raise
 
     async def postpone(self, task: ReactionTask) -> None:
         self._finished.discard(task.commit_id)
