@@ -163,6 +163,16 @@ function later(fn, ms = 250) {
 const refreshSidebar = later(() => document.body.dispatchEvent(new CustomEvent("flowra:sidebar")));
 const refreshPanel = later(() => document.body.dispatchEvent(new CustomEvent("flowra:panel")));
 const refreshBell = later(() => document.body.dispatchEvent(new CustomEvent("flowra:bell")));
+
+// A live refresh swaps the whole bell; an open dropdown stays open (and keeps focus) across it.
+document.body.addEventListener("htmx:beforeSwap", (event) => {
+  const bell = event.detail.target;
+  if (bell.id !== "bell" || !bell.open) return;
+  event.detail.serverResponse = event.detail.serverResponse.replace("<details ", "<details open ");
+  if (bell.contains(document.activeElement)) {
+    document.body.addEventListener("htmx:afterSettle", () => document.querySelector("#bell > summary")?.focus(), { once: true });
+  }
+});
 const refreshBoard = later(() => reloadBoard());
 const markRead = later(() => {
   if (!currentChat || document.hidden) return;
