@@ -81,6 +81,19 @@ themeButton?.addEventListener("click", () => {
   applyTheme(next);
 });
 
+// Compact board (titles only) is a per-browser preference, like the theme.
+const compactButton = document.getElementById("compact-toggle");
+function applyCompact(compact) {
+  document.querySelector("[data-board]")?.classList.toggle("compact", compact);
+  compactButton?.setAttribute("aria-pressed", String(compact));
+}
+applyCompact(localStorage.getItem("flowra-board-compact") === "1");
+compactButton?.addEventListener("click", () => {
+  const next = compactButton.getAttribute("aria-pressed") !== "true";
+  localStorage.setItem("flowra-board-compact", next ? "1" : "0");
+  applyCompact(next);
+});
+
 // ---------- keyboard ----------
 document.addEventListener("keydown", (event) => {
   const typingInField = event.target.closest("input, textarea, select, [contenteditable]");
