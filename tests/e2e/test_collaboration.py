@@ -128,12 +128,14 @@ def test_a_mention_rings_the_bell_and_opens_the_message(new_page: NewPage) -> No
     box.press("Tab")
     expect(box).to_have_value(f"@{bob_name} #status ")
     box.fill("")
+    bell.click()  # open before the mention arrives: the live refresh must not close it
+    latest = bob.locator(".bell-menu")
+    expect(latest.get_by_text("No notifications.")).to_be_visible()
     send(alice, f"@{bob_name} please review the plan")
     expect(bell).to_have_accessible_name(re.compile(r"Notifications 1 unread"))
-
-    bell.click()
-    latest = bob.locator(".bell-menu")
+    expect(bob.locator("#bell")).to_have_attribute("open", "")
     expect(latest.get_by_role("button")).to_have_count(1)
+    expect(latest.get_by_role("button")).to_be_visible()
     expect(latest.get_by_role("link", name="All notifications")).to_be_visible()
     assert_accessible(bob)
     latest.get_by_role("link", name="All notifications").click()

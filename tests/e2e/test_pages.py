@@ -8,7 +8,15 @@ import re
 import httpx
 from playwright.sync_api import expect
 
-from .browsing import create_chat, create_workspace, message, messages, send, sign_in
+from .browsing import (
+    assert_accessible,
+    create_chat,
+    create_workspace,
+    message,
+    messages,
+    send,
+    sign_in,
+)
 from .conftest import NewPage
 from .server_kit import Server, unique
 
@@ -135,6 +143,22 @@ def test_board_filters_quick_create_and_the_panel_timeline(new_page: NewPage) ->
     page.get_by_label("Type", exact=True).last.select_option("bug")
     page.get_by_role("button", name="Create card").click()
     expect(todo.get_by_role("link", name="Crash on save")).to_be_visible()
+
+    # compact view hides the card details and is remembered across a reload
+    first_meta = todo.locator(".card-meta").first
+    expect(first_meta).to_be_visible()
+    compact = page.get_by_role("button", name="Compact view")
+    compact.click()
+    expect(compact).to_have_attribute("aria-pressed", "true")
+    expect(first_meta).to_be_hidden()
+    page.reload()
+    expect(page.get_by_role("button", name="Compact view")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(todo.locator(".card-meta").first).to_be_hidden()
+    assert_accessible(page)
+    page.get_by_role("button", name="Compact view").click()
+    expect(todo.locator(".card-meta").first).to_be_visible()
 
     filters = page.get_by_role("search", name="Board filters")
     filters.get_by_label("Type").select_option("bug")

@@ -81,6 +81,19 @@ themeButton?.addEventListener("click", () => {
   applyTheme(next);
 });
 
+// Compact board (titles only) is a per-browser preference, like the theme.
+const compactButton = document.getElementById("compact-toggle");
+function applyCompact(compact) {
+  document.querySelector("[data-board]")?.classList.toggle("compact", compact);
+  compactButton?.setAttribute("aria-pressed", String(compact));
+}
+applyCompact(localStorage.getItem("flowra-board-compact") === "1");
+compactButton?.addEventListener("click", () => {
+  const next = compactButton.getAttribute("aria-pressed") !== "true";
+  localStorage.setItem("flowra-board-compact", next ? "1" : "0");
+  applyCompact(next);
+});
+
 // ---------- keyboard ----------
 document.addEventListener("keydown", (event) => {
   const typingInField = event.target.closest("input, textarea, select, [contenteditable]");
@@ -163,6 +176,16 @@ function later(fn, ms = 250) {
 const refreshSidebar = later(() => document.body.dispatchEvent(new CustomEvent("flowra:sidebar")));
 const refreshPanel = later(() => document.body.dispatchEvent(new CustomEvent("flowra:panel")));
 const refreshBell = later(() => document.body.dispatchEvent(new CustomEvent("flowra:bell")));
+
+// A live refresh swaps the whole bell; an open dropdown stays open (and keeps focus) across it.
+document.body.addEventListener("htmx:beforeSwap", (event) => {
+  const bell = event.detail.target;
+  if (bell.id !== "bell" || !bell.open) return;
+  event.detail.serverResponse = event.detail.serverResponse.replace("<details ", "<details open ");
+  if (bell.contains(document.activeElement)) {
+    document.body.addEventListener("htmx:afterSettle", () => document.querySelector("#bell > summary")?.focus(), { once: true });
+  }
+});
 const refreshBoard = later(() => reloadBoard());
 const markRead = later(() => {
   if (!currentChat || document.hidden) return;
