@@ -173,10 +173,12 @@ def test_board_filters_quick_create_and_the_panel_timeline(new_page: NewPage) ->
 
     todo.get_by_role("link", name="Write the changelog").click()
     page.get_by_label("Priority").select_option("High")
-    page.get_by_label("Status").select_option("In Progress")
     timeline = page.locator("#activity-list")
-    expect(timeline).to_contain_text("status changed: To Do → In Progress")
+    # The panel comes back from the server after each change: the next one waits for it.
     expect(timeline).to_contain_text("priority")
+    expect(page.get_by_label("Priority")).to_have_value("High")
+    page.get_by_label("Status").select_option("In Progress")
+    expect(timeline).to_contain_text("status changed: To Do → In Progress")
     expect(message(page, "In Progress").last).to_be_visible()
     participants = page.locator(".participants")
     participants.locator("summary").click()
