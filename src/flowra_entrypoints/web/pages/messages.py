@@ -7,10 +7,11 @@ from litestar import get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Response
 
+from flowra_core.app.message_views import MessageView
 from flowra_entrypoints.http.dto.messages import message_response, sent_message_response
 from flowra_entrypoints.web.pages.chats import PAGE_SIZE, C, core_of
 from flowra_entrypoints.web.pages.common import AnyRequest, form_text, page
-from flowra_entrypoints.web.viewer import CurrentViewer
+from flowra_entrypoints.web.viewer import CurrentViewer, Viewer
 from flowra_entrypoints.ws.gateway import WebSocketGateway
 
 M = C + "/messages/{message_id:str}"
@@ -71,13 +72,7 @@ async def one_message(
     message_id: FromPath[str],
 ) -> Response[str]:
     view = await core_of(request).messages.get(viewer.actor, workspace_id, chat_id, message_id)
-    return page(
-        request,
-        "fragments/messages.html",
-        viewer,
-        messages=[message_response(view)],
-        workspace_id=workspace_id,
-    )
+    return _one(request, viewer, view, workspace_id)
 
 
 @get(M + "/thread", include_in_schema=False)
@@ -119,13 +114,7 @@ async def edit_message(
     view = await core_of(request).messages.edit(
         viewer.actor, workspace_id, chat_id, message_id, content=content
     )
-    return page(
-        request,
-        "fragments/messages.html",
-        viewer,
-        messages=[message_response(view)],
-        workspace_id=workspace_id,
-    )
+    return _one(request, viewer, view, workspace_id)
 
 
 @post(M + "/delete", include_in_schema=False, status_code=200)
@@ -139,13 +128,7 @@ async def delete_message(
     core = core_of(request)
     await core.messages.delete(viewer.actor, workspace_id, chat_id, message_id)
     view = await core.messages.get(viewer.actor, workspace_id, chat_id, message_id)
-    return page(
-        request,
-        "fragments/messages.html",
-        viewer,
-        messages=[message_response(view)],
-        workspace_id=workspace_id,
-    )
+    return _one(request, viewer, view, workspace_id)
 
 
 @post(M + "/react", include_in_schema=False, status_code=200)
@@ -165,13 +148,7 @@ async def toggle_reaction(
     mine = any(r.emoji == emoji and r.me for r in current.reactions)
     change = core.messages.remove_reaction if mine else core.messages.add_reaction
     view = await change(viewer.actor, workspace_id, chat_id, message_id, emoji)
-    return page(
-        request,
-        "fragments/messages.html",
-        viewer,
-        messages=[message_response(view)],
-        workspace_id=workspace_id,
-    )
+    return _one(request, viewer, view, workspace_id)
 
 
 @post(C + "/read", include_in_schema=False, status_code=204)
@@ -194,3 +171,16 @@ MESSAGE_ROUTES = [
     toggle_reaction,
     mark_read,
 ]
+
+
+def _one(
+    request: AnyRequest, viewer: Viewer, view: MessageView, workspace_id: str
+) -> Response[str]:
+    """The message fragment for one message (after an edit, a delete or a reaction)."""
+    return page(
+        request,
+        "fragments/messages.html",
+        viewer,
+        messages=[message_response(view)],
+        workspace_id=workspace_id,
+    )
