@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from flowra_core.app.reactions import reactions_markdown
-from flowra_core.app.webhooks import with_webhooks
+from flowra_core.app.delivery.reactions import reactions_markdown
+from flowra_core.app.governance.webhooks import with_webhooks
 from flowra_core.domain.events import event_aggregates
 from flowra_core.memory.webhooks import InMemoryWebhookStore
 from flowra_core.testing.builder import build_test_core

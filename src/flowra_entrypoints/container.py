@@ -25,8 +25,8 @@ from flowra_adapters.mongo.tokens import mongo_governance_ports
 from flowra_adapters.system import RandomTokens, SystemClock, Uuid4Ids
 from flowra_adapters.webhooks.sender import HttpWebhookSender
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.governance import Governance, GovernancePorts
-from flowra_core.app.webhooks import with_webhooks
+from flowra_core.app.governance.services import Governance, GovernancePorts
+from flowra_core.app.governance.webhooks import with_webhooks
 from flowra_core.memory.ephemeral import InMemoryEphemeralStore
 from flowra_core.memory.event_bus import InMemoryEventBus
 from flowra_core.memory.live import InMemoryLiveChannel, InMemoryPresenceRegistry

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import msgspec
 
-from flowra_core.app.reactions import PARK_AFTER_ATTEMPTS
+from flowra_core.app.delivery.reactions import PARK_AFTER_ATTEMPTS
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.clock import Clock
 from flowra_core.ports.reaction_work import WorkBacklog

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flowra_core.app.reaction_table import LIVE_REACTION
+from flowra_core.app.delivery.table import LIVE_REACTION
 from flowra_core.app.telemetry import TagOutcome
 from flowra_core.domain.events import AggregateType
 from flowra_core.domain.notification import NotificationCreated

@@ -27,7 +27,7 @@ from loguru import logger
 
 from flowra_adapters.system import SystemClock
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.user_sync import SyncOutcome
+from flowra_core.app.users.sync import SyncOutcome
 from flowra_core.domain.user import FLOWRA_BOT_ID, User, UserSource
 from flowra_core.ports.identity import IdentityClaims
 from flowra_entrypoints.container import Container, build_container

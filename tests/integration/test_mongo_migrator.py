@@ -20,7 +20,7 @@ from pymongo.database import Database
 from flowra_adapters.mongo.migrations import MIGRATIONS, m0003_read_models
 from flowra_adapters.mongo.migrations.m0001_collections import COLLECTIONS
 from flowra_adapters.mongo.migrations.m0005_reaction_work import RETIRED_COMMIT_INDEXES
-from flowra_core.app.reaction_table import REACTION_NAMES
+from flowra_core.app.delivery.table import REACTION_NAMES
 from flowra_core.domain.user.bot import FLOWRA_BOT_ID
 
 pytestmark = pytest.mark.integration

@@ -21,7 +21,7 @@ from flowra_adapters.mongo.reaction_work import MongoReactionWork
 from flowra_adapters.system import SystemClock
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.reactions import backoff
+from flowra_core.app.delivery.reactions import backoff
 from flowra_core.domain.chat import Chat, ChatChanges, NewChat
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.domain.user import UserSource

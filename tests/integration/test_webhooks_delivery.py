@@ -30,8 +30,8 @@ from flowra_adapters.mongo.client import create_mongo_client
 from flowra_adapters.mongo.database import MongoDatabase
 from flowra_adapters.mongo.migrations import Migrator
 from flowra_adapters.system import SystemClock
-from flowra_core.app.governance import Governance
-from flowra_core.app.webhooks import ENDPOINTS_TTL
+from flowra_core.app.governance.services import Governance
+from flowra_core.app.governance.webhooks import ENDPOINTS_TTL
 from flowra_core.testing.clock import FixedClock
 from flowra_entrypoints.container import build_container
 from flowra_entrypoints.http.app import create_app

@@ -30,7 +30,7 @@ from flowra_adapters.redis.codec import decode_envelope
 from flowra_adapters.system import RandomTokens, SystemClock, Uuid4Ids
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.reactions import PARK_AFTER_ATTEMPTS, backoff
+from flowra_core.app.delivery.reactions import PARK_AFTER_ATTEMPTS, backoff
 from flowra_core.domain.chat import NewChat
 from flowra_core.domain.user import UserSource
 from flowra_core.memory.presence import InMemoryPresence

@@ -28,7 +28,7 @@ from flowra_adapters.mongo.codec import commit_from_document
 from flowra_adapters.mongo.database import Document, MongoDatabase
 from flowra_adapters.mongo.migrations import MigrationError
 from flowra_adapters.mongo.queries import combine, keyset_after
-from flowra_core.app.notification_inbox import INBOX_STREAM_PREFIX
+from flowra_core.app.notifications.inbox import INBOX_STREAM_PREFIX
 from flowra_core.domain.events import AggregateType
 from flowra_core.ports.event_store import Commit
 

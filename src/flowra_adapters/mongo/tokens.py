@@ -16,7 +16,7 @@ from flowra_adapters.mongo.database import Document, MongoDatabase
 from flowra_adapters.mongo.names import API_TOKENS, BOTS
 from flowra_adapters.mongo.queries import SortSpec, combine, keyset_after
 from flowra_adapters.mongo.webhooks import MongoWebhookStore
-from flowra_core.app.governance import GovernancePorts
+from flowra_core.app.governance.services import GovernancePorts
 from flowra_core.domain.tokens import ApiToken, BotProfile
 
 _NEWEST_FIRST: SortSpec = [("created_at", DESCENDING), ("_id", DESCENDING)]

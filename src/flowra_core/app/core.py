@@ -6,29 +6,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flowra_core.app.board import TaskService
-from flowra_core.app.chat_access import ChatAccess
-from flowra_core.app.chat_commands import ChatCommands, chat_kind
-from flowra_core.app.chat_views import ChatViews
-from flowra_core.app.chats import ChatService
-from flowra_core.app.dispatch import NotificationDispatcher
-from flowra_core.app.files import FileService
-from flowra_core.app.message_projector import MessageProjector
-from flowra_core.app.message_reads import message_kind
-from flowra_core.app.messages import MessageService
-from flowra_core.app.notification_inbox import NotificationProjector, inbox_kind
-from flowra_core.app.notifications import NotificationService
-from flowra_core.app.projections import CompositeProjector
-from flowra_core.app.reaction_table import ReactionParts, flowra_reactions
-from flowra_core.app.reactions import ReactionRunner, ReactionTable
-from flowra_core.app.read_markers import ReadMarkerService
-from flowra_core.app.search import SearchProjector, SearchService
-from flowra_core.app.summaries import ChangeSummaries
-from flowra_core.app.tags import TagExecutor
+from flowra_core.app.chats.access import ChatAccess
+from flowra_core.app.chats.board import TaskService
+from flowra_core.app.chats.commands import ChatCommands, chat_kind
+from flowra_core.app.chats.service import ChatService
+from flowra_core.app.chats.summaries import ChangeSummaries
+from flowra_core.app.chats.views import ChatViews
+from flowra_core.app.delivery.projections import CompositeProjector
+from flowra_core.app.delivery.reactions import ReactionRunner, ReactionTable
+from flowra_core.app.delivery.table import ReactionParts, flowra_reactions
+from flowra_core.app.messages.files import FileService
+from flowra_core.app.messages.projector import MessageProjector
+from flowra_core.app.messages.read_markers import ReadMarkerService
+from flowra_core.app.messages.reads import message_kind
+from flowra_core.app.messages.service import MessageService
+from flowra_core.app.messages.tags import TagExecutor
+from flowra_core.app.messages.upload_sweep import UploadSweep
+from flowra_core.app.notifications.dispatch import NotificationDispatcher
+from flowra_core.app.notifications.inbox import NotificationProjector, inbox_kind
+from flowra_core.app.notifications.service import NotificationService
+from flowra_core.app.search.service import SearchProjector, SearchService
 from flowra_core.app.telemetry import CoreTelemetry
-from flowra_core.app.upload_sweep import UploadSweep
-from flowra_core.app.users import UserService, user_kind
-from flowra_core.app.workspaces import WorkspaceService, workspace_kind
+from flowra_core.app.users.service import UserService, user_kind
+from flowra_core.app.workspaces.service import WorkspaceService, workspace_kind
 from flowra_core.app.write_path import AggregateKind, WritePath
 from flowra_core.domain.events import AggregateType
 from flowra_core.ports.chats import ChatStore

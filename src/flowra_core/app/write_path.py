@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
-from flowra_core.app.reactions import ReactionRunner
+from flowra_core.app.delivery.reactions import ReactionRunner
 from flowra_core.app.telemetry import CoreTelemetry, NoTelemetry
 from flowra_core.domain.errors import ConcurrencyConflict, DomainError, ErrorCode
 from flowra_core.domain.events import AggregateType, DomainEvent, EventEnvelope

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import msgspec
 
-from flowra_core.app.governance import GovernancePorts
+from flowra_core.app.governance.services import GovernancePorts
 from flowra_core.domain.tokens import ApiToken, BotProfile
 from flowra_core.memory.audit import InMemoryAuditLog
 from flowra_core.memory.webhooks import InMemoryWebhookStore

@@ -1,6 +1,6 @@
 """The search token index (http-api.md "Search"): one entry per searchable text.
 
-An entry stores the words of its text, folded (`app/search_index.py`), so a MongoDB adapter
+An entry stores the words of its text, folded (`app/search/index.py`), so a MongoDB adapter
 answers a query from a multikey index on `(workspace_id, tokens)` with
 `{workspace_id, kind: {$in}, chat_id: {$in}, tokens: {$all: [/^word/ ...]}}` sorted by
 `(created_at, _id)` descending: the cost follows the hits, not the number of messages.

@@ -18,7 +18,7 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.routes import HTTPRoute
 
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.governance import Governance
+from flowra_core.app.governance.services import Governance
 from flowra_core.domain.errors import FlowraError, ServiceUnavailable
 from flowra_core.ports.locks import LeaseLocks
 from flowra_entrypoints.container import Container

@@ -16,7 +16,7 @@ from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from loguru import logger
 
-from flowra_core.app.governance import Governance
+from flowra_core.app.governance.services import Governance
 from flowra_core.domain.audit import AuditAction, AuditEntry, outcome_of
 from flowra_core.domain.errors import FlowraError
 from flowra_entrypoints.http.limits import client_ip

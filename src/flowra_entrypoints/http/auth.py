@@ -19,7 +19,7 @@ from litestar.handlers.base import BaseRouteHandler
 from flowra_adapters.local.identity import LocalIdentityProvider
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.governance import Governance
+from flowra_core.app.governance.services import Governance
 from flowra_core.app.policy import require_token_scope
 from flowra_core.domain.errors import DomainError, ErrorCode
 from flowra_core.domain.tokens import TokenScope, is_token_secret

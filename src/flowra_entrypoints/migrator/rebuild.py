@@ -25,7 +25,7 @@ from flowra_adapters.mongo.rebuild import (
 )
 from flowra_adapters.system import RandomTokens, SystemClock, Uuid4Ids
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.reactions import ReactionTable
+from flowra_core.app.delivery.reactions import ReactionTable
 from flowra_core.app.write_path import AggregateKind
 from flowra_core.memory.event_bus import InMemoryEventBus
 from flowra_core.memory.files import InMemoryBlobStorage

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.reactions import PARK_AFTER_ATTEMPTS
+from flowra_core.app.delivery.reactions import PARK_AFTER_ATTEMPTS
 from flowra_core.domain.datetimes import format_timestamp
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.dead_letters import DeadLetter, DeadLetters

@@ -13,7 +13,7 @@ import httpx
 from loguru import logger
 
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.reactions import PARK_AFTER_ATTEMPTS
+from flowra_core.app.delivery.reactions import PARK_AFTER_ATTEMPTS
 from flowra_core.ports.dead_letters import DeadLetters
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.settings import Settings

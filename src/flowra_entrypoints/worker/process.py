@@ -14,7 +14,7 @@ import uvicorn
 from loguru import logger
 
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.governance import Governance
+from flowra_core.app.governance.services import Governance
 from flowra_core.ports.live import PresenceStatus
 from flowra_core.ports.locks import LeaseLocks
 from flowra_entrypoints.cli import EXIT_RUNTIME_FAILURE

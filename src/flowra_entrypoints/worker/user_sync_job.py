@@ -15,7 +15,7 @@ from loguru import logger
 
 from flowra_adapters.keycloak import KeycloakAdminApi, KeycloakUserDirectory
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.user_sync import SyncOutcome, UserSync, UserSyncReport
+from flowra_core.app.users.sync import SyncOutcome, UserSync, UserSyncReport
 from flowra_entrypoints.identity import realm_endpoints
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.worker.job_names import USER_SYNC

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from loguru import logger
 
-from flowra_core.app.governance import Governance
-from flowra_core.app.webhook_delivery import WebhookDispatcher
+from flowra_core.app.governance.services import Governance
+from flowra_core.app.governance.webhook_delivery import WebhookDispatcher
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.worker.job_names import WEBHOOKS

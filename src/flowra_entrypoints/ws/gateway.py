@@ -17,7 +17,7 @@ from typing import Final
 
 from loguru import logger
 
-from flowra_core.app.read_markers import ReadState
+from flowra_core.app.messages.read_markers import ReadState
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.domain.events import EventEnvelope
 from flowra_core.ports.chats import ChatStore

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.users import UserService
+from flowra_core.app.users.service import UserService
 from flowra_core.domain.errors import DomainError, ErrorCode
 from flowra_core.ports.identity import TokenVerifier
 from flowra_core.ports.users import UserStore

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from flowra_core.app.search_index import tokenize
+from flowra_core.app.search.index import tokenize
 from flowra_core.ports.search import SearchEntry, SearchKind, SearchPosition, SearchQuery
 
 from .backends import Ports

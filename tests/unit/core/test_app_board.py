@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from flowra_core.app.actor import Actor
+from flowra_core.app.chats.task_filters import TaskFilters
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.task_filters import TaskFilters
 from flowra_core.domain.chat import ChatChanges, NewChat, StatusCategory
 from flowra_core.domain.errors import ValidationFailed
 from flowra_core.testing.builder import TestCore

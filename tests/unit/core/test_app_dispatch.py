@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.notification_inbox import inbox_stream_id
-from flowra_core.app.notifications import NotificationView
+from flowra_core.app.notifications.inbox import inbox_stream_id
+from flowra_core.app.notifications.service import NotificationView
 from flowra_core.app.write_path import AggregateKind, Routing
 from flowra_core.domain import chat as chat_domain
 from flowra_core.domain import message as message_domain

@@ -8,8 +8,8 @@ from collections.abc import Awaitable
 import pytest
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.file_rules import resolve_mime_type, sanitize_file_name
-from flowra_core.app.files import FileView
+from flowra_core.app.messages.file_rules import resolve_mime_type, sanitize_file_name
+from flowra_core.app.messages.files import FileView
 from flowra_core.domain.chat import NewChat
 from flowra_core.domain.errors import ErrorCode, FlowraError, ValidationFailed
 from flowra_core.testing.builder import TestCore

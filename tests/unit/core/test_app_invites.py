@@ -12,7 +12,7 @@ import pytest
 
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.workspaces import InviteView
+from flowra_core.app.workspaces.service import InviteView
 from flowra_core.domain.errors import ErrorCode, FlowraError, ValidationFailed
 from flowra_core.domain.events import EventEnvelope
 from flowra_core.domain.workspace import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.message_projector import MessageProjector
+from flowra_core.app.messages.projector import MessageProjector
 from flowra_core.domain.chat import NewChat
 from flowra_core.domain.events import AggregateType
 from flowra_core.domain.message import ReadMarker

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.message_views import MessageView
+from flowra_core.app.messages.views import MessageView
 from flowra_core.domain.chat import NewChat
 from flowra_core.domain.errors import ErrorCode, FlowraError, ValidationFailed
 from flowra_core.domain.events import AggregateType, EventEnvelope

@@ -7,7 +7,7 @@ from collections.abc import Awaitable
 from datetime import timedelta
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.messages import MessageService, TagResultView, TagRun
+from flowra_core.app.messages.service import MessageService, TagResultView, TagRun
 from flowra_core.domain.chat import NewChat, Status
 from flowra_core.domain.errors import ErrorCode, FlowraError
 from flowra_core.domain.events import AggregateType, EventEnvelope

@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.notification_inbox import NotificationProjector, inbox_stream_id
-from flowra_core.app.notifications import NotificationView
+from flowra_core.app.notifications.inbox import NotificationProjector, inbox_stream_id
+from flowra_core.app.notifications.service import NotificationView
 from flowra_core.domain.errors import DomainError, ErrorCode, ValidationFailed
 from flowra_core.domain.events import AggregateType
 from flowra_core.domain.notification import NotificationDraft, NotificationType

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.notifications import NotificationView
+from flowra_core.app.notifications.service import NotificationView
 from flowra_core.domain.chat import ChatChanges, NewChat
 from flowra_core.domain.notification import NotificationType
 from flowra_core.ports.search import SearchKind

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.reactions import INLINE_GRACE, ORPHAN_AFTER, PARK_AFTER_ATTEMPTS, backoff
+from flowra_core.app.delivery.reactions import (
+    INLINE_GRACE,
+    ORPHAN_AFTER,
+    PARK_AFTER_ATTEMPTS,
+    backoff,
+)
 from flowra_core.domain.chat import Chat, ChatChanges, NewChat
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.domain.events import EventEnvelope
@@ -51,12 +56,18 @@ class Failing:
 
 
 class ChatStoreFailingSaves(InMemoryChatStore):
-    """`failing`: saves; `lookups_failing`: the departure cascade's look-up of a member's chats."""
+    """`failing`: saves; `lookups_failing`: the departure cascade's look-up of a member's chats;
+    `raises_failing`: a new message raising the chat's last-message time."""
 
     def __init__(self) -> None:
         super().__init__()
         self.failing = Failing()
         self.lookups_failing = Failing()
+        self.raises_failing = Failing()
+
+    async def raise_last_message_at(self, chat_id: str, at: datetime) -> None:
+        self.raises_failing.check()
+        await super().raise_last_message_at(chat_id, at)
 
     async def save(self, state: Chat) -> None:
         self.failing.check()
@@ -227,6 +238,22 @@ class TestAFailedReaction:
         assert fresh is not None
         assert (fresh.title, fresh.version) == ("New", stale.version + 1)
         assert rig.tasks() == []
+
+    async def test_a_late_replay_does_not_bring_back_a_deleted_messages_time(
+        self, rig: Rig
+    ) -> None:
+        """The sweep runs the send's timeline after the delete already ran inline."""
+        chat_id = await rig.task("Quiet")
+        rig.chats.raises_failing.ahead = 1
+        sent = await rig.core.messages.send(rig.alice, rig.workspace_id, chat_id, content="oops")
+        await rig.core.messages.delete(
+            rig.alice, rig.workspace_id, chat_id, sent.message.message.id
+        )
+
+        await rig.sweep_after(backoff(1))
+
+        assert rig.tasks() == []
+        assert await rig.chats.last_message_at([chat_id]) == {}
 
     async def test_the_bus_down_leaves_publication_to_the_sweep_in_order(self, rig: Rig) -> None:
         rig.bus.down = True

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.read_markers import ChatUnread, ReadState
+from flowra_core.app.messages.read_markers import ChatUnread, ReadState
 from flowra_core.domain.chat import Chat, NewChat
 from flowra_core.domain.errors import ErrorCode, FlowraError, ValidationFailed
 from flowra_core.testing.builder import TestCore

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.upload_sweep import UNATTACHED_UPLOAD_MAX_AGE, UPLOAD_SWEEP_BATCH
+from flowra_core.app.messages.upload_sweep import UNATTACHED_UPLOAD_MAX_AGE, UPLOAD_SWEEP_BATCH
 from flowra_core.domain.chat import NewChat
 from flowra_core.testing.builder import TestCore
 

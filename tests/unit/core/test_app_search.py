@@ -13,7 +13,7 @@ from typing import TypeVar
 import pytest
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.search import SearchHit
+from flowra_core.app.search.service import SearchHit
 from flowra_core.app.write_path import AggregateKind, Routing
 from flowra_core.domain import chat as chat_domain
 from flowra_core.domain import message as message_domain

@@ -1,4 +1,4 @@
-"""Search words and snippets (app/search_index.py) and the SearchIndex port's write guards."""
+"""Search words and snippets (app/search/index.py) and the SearchIndex port's write guards."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flowra_core.app.search_index import (
+from flowra_core.app.search.index import (
     SNIPPET_MAX_CHARS,
     fold,
     matches,

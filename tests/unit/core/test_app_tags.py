@@ -10,7 +10,7 @@ import pytest
 
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.messages import TagRun
+from flowra_core.app.messages.service import TagRun
 from flowra_core.domain.chat import NewChat, Priority, Status
 from flowra_core.domain.errors import ConcurrencyConflict, ServiceUnavailable
 from flowra_core.domain.events import AggregateType

@@ -11,7 +11,7 @@ import pytest
 
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.messages import TagResultView
+from flowra_core.app.messages.service import TagResultView
 from flowra_core.domain.chat import NewChat
 from flowra_core.testing.builder import TestCore
 

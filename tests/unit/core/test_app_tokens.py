@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.governance import Governance
+from flowra_core.app.governance.services import Governance
 from flowra_core.domain.errors import DomainError, ErrorCode
 from flowra_core.domain.tokens import TokenScope, matches, parse_secret
 from flowra_core.memory.tokens import InMemoryApiTokenStore, in_memory_governance_ports

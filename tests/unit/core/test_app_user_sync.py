@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.user_sync import UserSync, UserSyncReport
+from flowra_core.app.users.sync import UserSync, UserSyncReport
 from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.domain.user import (
     FLOWRA_BOT_ID,

@@ -10,7 +10,7 @@ import pytest
 
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.users import user_kind
+from flowra_core.app.users.service import user_kind
 from flowra_core.domain.errors import DomainError, ErrorCode, FlowraError, ValidationFailed
 from flowra_core.domain.user import (
     FLOWRA_BOT_ID,

@@ -13,9 +13,9 @@ from datetime import timedelta
 import pytest
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.governance import Governance
-from flowra_core.app.webhook_delivery import WebhookDispatcher
-from flowra_core.app.webhooks import ENDPOINTS_TTL, with_webhooks
+from flowra_core.app.governance.services import Governance
+from flowra_core.app.governance.webhook_delivery import WebhookDispatcher
+from flowra_core.app.governance.webhooks import ENDPOINTS_TTL, with_webhooks
 from flowra_core.domain.chat import NewChat
 from flowra_core.domain.errors import DomainError, ErrorCode, ValidationFailed
 from flowra_core.domain.webhooks import DeliveryStatus, EndpointStatus

@@ -11,9 +11,9 @@ import pytest
 
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.reactions import ReactionTable
-from flowra_core.app.users import user_kind
-from flowra_core.app.workspaces import MemberView, WorkspaceView
+from flowra_core.app.delivery.reactions import ReactionTable
+from flowra_core.app.users.service import user_kind
+from flowra_core.app.workspaces.service import MemberView, WorkspaceView
 from flowra_core.domain.errors import DomainError, ErrorCode, FlowraError, ValidationFailed
 from flowra_core.domain.events import DomainEvent, EventEnvelope
 from flowra_core.domain.user import FLOWRA_BOT_ID, DeactivationReason, User, deactivate_user

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from flowra_core.app.reaction_table import REACTION_NAMES
+from flowra_core.app.delivery.table import REACTION_NAMES
 from flowra_core.domain.events import event_aggregates
 from flowra_core.testing.builder import build_test_core
 

@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.message_projector import MessageProjector
-from flowra_core.app.notification_inbox import NotificationProjector
-from flowra_core.app.search import SearchProjector
+from flowra_core.app.messages.projector import MessageProjector
+from flowra_core.app.notifications.inbox import NotificationProjector
+from flowra_core.app.search.service import SearchProjector
 from flowra_core.app.write_path import Projector
 from flowra_core.domain.chat import ChatChanges, NewChat
 from flowra_core.domain.errors import DomainError, ServiceUnavailable

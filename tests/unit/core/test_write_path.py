@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 import pytest
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.reaction_table import EVERY_AGGREGATE
-from flowra_core.app.reactions import Reaction, ReactionRunner, ReactionTable
+from flowra_core.app.delivery.reactions import Reaction, ReactionRunner, ReactionTable
+from flowra_core.app.delivery.table import EVERY_AGGREGATE
 from flowra_core.app.telemetry import TagOutcome
-from flowra_core.app.users import UserService
-from flowra_core.app.workspaces import WorkspaceService
+from flowra_core.app.users.service import UserService
+from flowra_core.app.workspaces.service import WorkspaceService
 from flowra_core.app.write_path import RETRY_DELAYS, STATE_REACTION, WritePath
 from flowra_core.domain.errors import ConcurrencyConflict, DomainError, ErrorCode
 from flowra_core.domain.events import AggregateType, EventEnvelope

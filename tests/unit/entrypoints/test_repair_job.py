@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import httpx
 
-from flowra_core.app.upload_sweep import UNATTACHED_UPLOAD_MAX_AGE
+from flowra_core.app.messages.upload_sweep import UNATTACHED_UPLOAD_MAX_AGE
 from flowra_core.domain.chat import NewChat
 from flowra_core.testing.builder import build_test_core
 from flowra_entrypoints.metrics import Metrics

@@ -21,7 +21,7 @@ from dependency_injector import providers
 
 from flowra_adapters.keycloak import AuthorizationRequest, KeycloakTokenVerifier, OidcTokens
 from flowra_adapters.system import RandomTokens
-from flowra_core.app.users import user_kind
+from flowra_core.app.users.service import user_kind
 from flowra_core.domain.errors import DomainError, ErrorCode, ServiceUnavailable
 from flowra_core.domain.user import DeactivationReason, UserSource, deactivate_user
 from flowra_core.memory.ephemeral import InMemoryEphemeralStore

@@ -15,7 +15,7 @@ import jwt
 import pytest
 
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.users import user_kind
+from flowra_core.app.users.service import user_kind
 from flowra_core.domain.user import FLOWRA_BOT_ID, DeactivationReason, deactivate_user
 
 from .http_kit import API, Headers, Login, assert_problem, case_id

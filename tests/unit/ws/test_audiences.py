@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.users import user_kind
+from flowra_core.app.users.service import user_kind
 from flowra_core.domain.chat.patch import ChatChanges
 from flowra_core.domain.user.commands import deactivate_user
 from flowra_core.domain.user.events import DeactivationReason

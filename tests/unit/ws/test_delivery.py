@@ -4,7 +4,7 @@ slow consumers, the metrics, and the `chat.read` push."""
 from __future__ import annotations
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.read_markers import ReadState
+from flowra_core.app.messages.read_markers import ReadState
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.ws.connection import RECENT_EVENT_IDS, Connection
 from flowra_entrypoints.ws.frames import OutboundFrame

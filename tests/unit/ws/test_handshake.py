@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.users import user_kind
+from flowra_core.app.users.service import user_kind
 from flowra_core.domain.user.commands import deactivate_user
 from flowra_core.domain.user.events import DeactivationReason, UserSource
 from flowra_core.ports.identity import IdentityClaims

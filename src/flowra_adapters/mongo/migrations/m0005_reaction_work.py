@@ -21,7 +21,7 @@ from pymongo.errors import CollectionInvalid, OperationFailure
 from flowra_adapters.mongo.database import MongoDatabase
 from flowra_adapters.mongo.migrations.model import Migration
 from flowra_adapters.mongo.names import COMMITS, REACTION_WORK
-from flowra_core.app.reaction_table import REACTION_NAMES
+from flowra_core.app.delivery.table import REACTION_NAMES
 
 _INDEX_NOT_FOUND = 27
 DUE_INDEX = IndexModel([("parked", ASCENDING), ("due_at", ASCENDING)], name="parked_1_due_at_1")

@@ -12,7 +12,7 @@ from litestar import Controller, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
 
-from flowra_core.app.audit import parse_action
+from flowra_core.app.governance.audit import parse_action
 from flowra_core.domain.audit import AuditEntry
 from flowra_core.domain.errors import ErrorCode, ValidationFailed
 from flowra_core.ports.audit import AuditFilter

@@ -6,7 +6,7 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
-from flowra_core.app.task_filters import TaskFilters
+from flowra_core.app.chats.task_filters import TaskFilters
 from flowra_core.domain.errors import ErrorCode, ValidationFailed
 from flowra_entrypoints.http.auth import Core, CurrentActor
 from flowra_entrypoints.http.dto.chats import (

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from flowra_core.app.governance import Governance
+from flowra_core.app.governance.services import Governance
 from flowra_core.domain.errors import ErrorCode
 from flowra_entrypoints.http.auth import CurrentActor
 from flowra_entrypoints.http.dto.common import ListResponse, list_response

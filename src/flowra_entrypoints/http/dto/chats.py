@@ -7,10 +7,10 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from flowra_core.app.board import Board, BoardColumn
-from flowra_core.app.chat_queries import PresenceView
-from flowra_core.app.chat_views import ChatSummaryView, ChatView, ParticipantView
-from flowra_core.app.message_views import UserRef as CoreUserRef
+from flowra_core.app.chats.board import Board, BoardColumn
+from flowra_core.app.chats.queries import PresenceView
+from flowra_core.app.chats.views import ChatSummaryView, ChatView, ParticipantView
+from flowra_core.app.messages.views import UserRef as CoreUserRef
 from flowra_core.domain.chat import ChatChanges, NewChat
 from flowra_core.domain.events import EventEnvelope, envelope_to_wire
 from flowra_entrypoints.http.dto.common import (

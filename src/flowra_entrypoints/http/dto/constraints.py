@@ -16,7 +16,7 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from flowra_core.app.chat_queries import CHAT_EVENT_TYPES
+from flowra_core.app.chats.queries import CHAT_EVENT_TYPES
 from flowra_core.app.pagination import MAX_LIMIT
 from flowra_core.domain.chat.vocabulary import (
     ChatType,

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import msgspec
 from litestar.datastructures import UploadFile
 
-from flowra_core.app.files import FileView
+from flowra_core.app.messages.files import FileView
 from flowra_entrypoints.http.dto.common import Struct, Timestamp, ts
 
 DOWNLOAD_CACHE_CONTROL = "private, max-age=3600"

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import msgspec
 
-from flowra_core.app.message_views import AttachmentView, MessageView, ReactionView
-from flowra_core.app.messages import SentMessage, TagResultView
-from flowra_core.app.read_markers import ReadState
+from flowra_core.app.messages.read_markers import ReadState
+from flowra_core.app.messages.service import SentMessage, TagResultView
+from flowra_core.app.messages.views import AttachmentView, MessageView, ReactionView
 from flowra_entrypoints.http.dto.common import (
     RequestBody,
     Struct,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flowra_core.app.notifications import NotificationView
+from flowra_core.app.notifications.service import NotificationView
 from flowra_entrypoints.http.dto.common import RequestBody, Struct, Timestamp, ts, ts_or_none
 from flowra_entrypoints.http.dto.constraints import (
     Uuid,

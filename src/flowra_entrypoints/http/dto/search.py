@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flowra_core.app.search import SearchHit
+from flowra_core.app.search.service import SearchHit
 from flowra_entrypoints.http.dto.common import Struct, Timestamp, ts
 
 

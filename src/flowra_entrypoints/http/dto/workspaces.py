@@ -7,7 +7,7 @@ from typing import Annotated
 
 from msgspec import UNSET, Meta, UnsetType
 
-from flowra_core.app.workspaces import InvitePreview, InviteView, MemberView, WorkspaceView
+from flowra_core.app.workspaces.service import InvitePreview, InviteView, MemberView, WorkspaceView
 from flowra_core.domain.datetimes import parse_due_date
 from flowra_core.domain.errors import ValidationFailed
 from flowra_entrypoints.http.dto.common import (

@@ -7,7 +7,7 @@ from litestar import get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Response
 
-from flowra_core.app.message_views import MessageView
+from flowra_core.app.messages.views import MessageView
 from flowra_entrypoints.http.dto.messages import message_response, sent_message_response
 from flowra_entrypoints.web.pages.chats import PAGE_SIZE, C, core_of
 from flowra_entrypoints.web.pages.common import AnyRequest, form_text, page

@@ -10,10 +10,10 @@ from typing import Protocol
 
 from flowra_core.app import policy
 from flowra_core.app.actor import Actor
-from flowra_core.app.chat_access import ChatAccess
-from flowra_core.app.files import FileService
-from flowra_core.app.message_reads import MessageReads, message_in_chat, message_kind
-from flowra_core.app.message_views import MessageView
+from flowra_core.app.chats.access import ChatAccess
+from flowra_core.app.messages.files import FileService
+from flowra_core.app.messages.reads import MessageReads, message_in_chat, message_kind
+from flowra_core.app.messages.views import MessageView
 from flowra_core.app.write_path import AggregateKind, WritePath
 from flowra_core.domain.chat import Chat
 from flowra_core.domain.events import DomainEvent

@@ -11,9 +11,9 @@ import logging
 from collections.abc import Mapping
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.chat_commands import ChatCommands
-from flowra_core.app.messages import TagResultView, TagRun
-from flowra_core.app.tag_handlers import HANDLERS, TagContext, TagRejectedError
+from flowra_core.app.chats.commands import ChatCommands
+from flowra_core.app.messages.service import TagResultView, TagRun
+from flowra_core.app.messages.tag_handlers import HANDLERS, TagContext, TagRejectedError
 from flowra_core.app.telemetry import UNKNOWN_TAG, CoreTelemetry, NoTelemetry, TagOutcome
 from flowra_core.domain.chat import STATUSES, ChatType
 from flowra_core.domain.errors import DomainError, ErrorCode, FlowraError, ValidationFailed

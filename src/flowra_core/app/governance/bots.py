@@ -9,8 +9,8 @@ import re
 from flowra_core.app import policy
 from flowra_core.app.actor import Actor
 from flowra_core.app.pagination import MAX_LIMIT
-from flowra_core.app.users import user_kind
-from flowra_core.app.workspaces import WorkspaceService
+from flowra_core.app.users.service import user_kind
+from flowra_core.app.workspaces.service import WorkspaceService
 from flowra_core.app.write_path import WritePath
 from flowra_core.domain.errors import FieldError, ValidationFailed
 from flowra_core.domain.tokens import BOT_EXTERNAL_PREFIX, BotProfile

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.notification_inbox import inbox_kind, inbox_stream_id, routed
+from flowra_core.app.notifications.inbox import inbox_kind, inbox_stream_id, routed
 from flowra_core.app.pagination import Page, fingerprint, make_page, page_request
 from flowra_core.app.write_path import Decide, WritePath
 from flowra_core.domain.errors import DomainError, ErrorCode, ValidationFailed

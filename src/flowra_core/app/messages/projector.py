@@ -3,8 +3,10 @@ the chat's `last_message_at` and `timeline_version` (which validates cached unre
 which message an uploaded file is attached to.
 
 Every update is recomputed from the stored messages, raises a time to at least the event's
-(`$max`) or is a set-once, never a blind increment, so a replay by the reaction sweep or a
-rebuild converges on the same values. The one increment, `timeline_version`, is only compared
+(`$max`) or is a set-once, never a blind increment, so a rebuild converges on the same values.
+The raise is only right in journal order: a replay by the reaction sweep may come after a later
+commit deleted the message, so `reproject` recomputes the chat's time from the stored messages.
+The one increment, `timeline_version`, is only compared
 for equality: a replay moving it once more makes the next chat list count again, nothing else.
 """
 
@@ -25,6 +27,14 @@ class MessageProjector:
         self._files = files
 
     async def project(self, commit: Commit) -> None:
+        """Inline, right after the commit: a new top-level message raises the chat's time."""
+        await self._project(commit, in_order=True)
+
+    async def reproject(self, commit: Commit) -> None:
+        """From the sweep, possibly after later commits of the message: recompute instead."""
+        await self._project(commit, in_order=False)
+
+    async def _project(self, commit: Commit, *, in_order: bool) -> None:
         if commit.aggregate_type is not AggregateType.MESSAGE:
             return
         for envelope in commit.events:
@@ -32,7 +42,7 @@ class MessageProjector:
             if isinstance(event, MessageCreated) and event.attachments:
                 file_ids = [attachment.file_id for attachment in event.attachments]
                 await self._files.mark_attached(file_ids, event.message_id)
-            if isinstance(event, MessageCreated) and event.parent_id is None:
+            if isinstance(event, MessageCreated) and event.parent_id is None and in_order:
                 await self._chats.raise_last_message_at(event.chat_id, event.created_at)
             elif isinstance(event, MessageCreated | MessageDeleted):
                 await self._timeline_changed(event.chat_id, event.parent_id)

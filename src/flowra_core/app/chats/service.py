@@ -7,9 +7,9 @@ reads in `chat_queries`. This service turns their results into the resources the
 from __future__ import annotations
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.chat_change import ChatChange
-from flowra_core.app.chat_queries import ChatReads
-from flowra_core.app.chat_views import ChatView, ParticipantView
+from flowra_core.app.chats.change import ChatChange
+from flowra_core.app.chats.queries import ChatReads
+from flowra_core.app.chats.views import ChatView, ParticipantView
 from flowra_core.domain.chat import ChatChanges, NewChat
 
 

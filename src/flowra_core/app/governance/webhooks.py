@@ -12,8 +12,8 @@ import msgspec
 from flowra_core.app import policy
 from flowra_core.app.actor import Actor
 from flowra_core.app.core import FlowraCore, standard_reactions
+from flowra_core.app.delivery.reactions import Reaction, ReactionTable
 from flowra_core.app.pagination import Page, fingerprint, make_page, page_request
-from flowra_core.app.reactions import Reaction, ReactionTable
 from flowra_core.domain.errors import DomainError, ErrorCode, FieldError, ValidationFailed
 from flowra_core.domain.events import AggregateType, EventEnvelope, envelope_to_wire
 from flowra_core.domain.webhooks import (

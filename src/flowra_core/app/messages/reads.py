@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.chat_access import ChatAccess
-from flowra_core.app.message_views import MessageView, MessageViews
+from flowra_core.app.chats.access import ChatAccess
+from flowra_core.app.messages.views import MessageView, MessageViews
 from flowra_core.app.pagination import Page, fingerprint, make_page, page_request
 from flowra_core.app.write_path import AggregateKind, Routing
 from flowra_core.domain.errors import DomainError, ErrorCode

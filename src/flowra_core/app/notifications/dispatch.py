@@ -13,7 +13,7 @@ from typing import Final
 
 from flowra_core.app import policy
 from flowra_core.app.actor import Actor
-from flowra_core.app.notifications import NotificationService
+from flowra_core.app.notifications.service import NotificationService
 from flowra_core.domain.chat.events import (
     ChatClosed,
     ChatParticipantAdded,

@@ -15,11 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flowra_core.app.chat_commands import ChatCommands
-from flowra_core.app.dispatch import NOTIFYING_EVENTS, NotificationDispatcher
-from flowra_core.app.reactions import Reaction, ReactionTable
-from flowra_core.app.read_markers import ReadMarkerService
-from flowra_core.app.summaries import ChangeSummaries
+from flowra_core.app.chats.commands import ChatCommands
+from flowra_core.app.chats.summaries import ChangeSummaries
+from flowra_core.app.delivery.reactions import Reaction, ReactionTable
+from flowra_core.app.messages.projector import MessageProjector
+from flowra_core.app.messages.read_markers import ReadMarkerService
+from flowra_core.app.notifications.dispatch import NOTIFYING_EVENTS, NotificationDispatcher
 from flowra_core.app.write_path import STATE_REACTION, AggregateKind, Projector, WritePath
 from flowra_core.domain.events import AggregateType
 from flowra_core.domain.message.events import MessageCreated
@@ -53,7 +54,7 @@ class ReactionParts:
 
     write: WritePath
     kind_for: Callable[[Commit], AggregateKind[Any]]
-    messages_projection: Projector
+    messages_projection: MessageProjector
     search_projection: Projector
     inbox_projection: Projector
     summaries: ChangeSummaries
@@ -125,6 +126,7 @@ def flowra_reactions(parts: ReactionParts) -> ReactionTable:
                 frozenset({AggregateType.MESSAGE}),
                 None,
                 parts.messages_projection.project,
+                replay=parts.messages_projection.reproject,
             ),
             Reaction(
                 "projection.search",

@@ -16,7 +16,7 @@ from typing import Final
 from flowra_core.app import policy
 from flowra_core.app.actor import Actor
 from flowra_core.app.pagination import Page, fingerprint, make_page, page_request
-from flowra_core.app.search_index import query_words, snippet, tokenize
+from flowra_core.app.search.index import query_words, snippet, tokenize
 from flowra_core.domain.chat.events import (
     ChatCreated,
     ChatDeleted,

@@ -13,9 +13,13 @@ from datetime import datetime
 
 from flowra_core.app import policy
 from flowra_core.app.actor import Actor
-from flowra_core.app.chat_access import ChatAccess
-from flowra_core.app.file_rules import is_allowed_type, resolve_mime_type, sanitize_file_name
-from flowra_core.app.message_views import file_url
+from flowra_core.app.chats.access import ChatAccess
+from flowra_core.app.messages.file_rules import (
+    is_allowed_type,
+    resolve_mime_type,
+    sanitize_file_name,
+)
+from flowra_core.app.messages.views import file_url
 from flowra_core.domain.errors import DomainError, ErrorCode, ValidationFailed
 from flowra_core.domain.message import ATTACHMENTS_MAX, UploadedFile
 from flowra_core.ports.clock import Clock, IdGenerator

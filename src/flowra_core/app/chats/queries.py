@@ -10,8 +10,8 @@ from typing import get_args
 
 from flowra_core.app import policy
 from flowra_core.app.actor import Actor
-from flowra_core.app.chat_commands import ChatCommands
-from flowra_core.app.chat_views import (
+from flowra_core.app.chats.commands import ChatCommands
+from flowra_core.app.chats.views import (
     ChatSummaryView,
     ChatView,
     ChatViews,

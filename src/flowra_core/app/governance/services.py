@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flowra_core.app.audit import AuditService
-from flowra_core.app.bots import BotService
 from flowra_core.app.core import FlowraCore
-from flowra_core.app.tokens import TokenService
-from flowra_core.app.webhooks import WebhookService
+from flowra_core.app.governance.audit import AuditService
+from flowra_core.app.governance.bots import BotService
+from flowra_core.app.governance.tokens import TokenService
+from flowra_core.app.governance.webhooks import WebhookService
 from flowra_core.ports.audit import AuditLog
 from flowra_core.ports.tokens import ApiTokenStore, BotStore
 from flowra_core.ports.webhooks import WebhookSender, WebhookStore

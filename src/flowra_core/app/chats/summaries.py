@@ -7,8 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from flowra_core.app.message_reads import message_kind
-from flowra_core.app.summary_phrases import (
+from flowra_core.app.chats.summary_phrases import (
     PhraseContext,
     merge_phrases,
     phrases_of,
@@ -16,6 +15,7 @@ from flowra_core.app.summary_phrases import (
     summary_text,
     users_involved,
 )
+from flowra_core.app.messages.reads import message_kind
 from flowra_core.app.write_path import WritePath
 from flowra_core.domain.chat import Chat
 from flowra_core.domain.events import DomainEvent, EventEnvelope

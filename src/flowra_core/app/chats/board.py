@@ -6,15 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.chat_commands import ChatCommands
-from flowra_core.app.chat_views import ChatSummaryView, ChatViews
-from flowra_core.app.pagination import MAX_LIMIT, Page, PageRequest, make_page, page_request
-from flowra_core.app.task_filters import (
+from flowra_core.app.chats.commands import ChatCommands
+from flowra_core.app.chats.task_filters import (
     TaskFilters,
     task_fingerprint,
     task_query,
     task_sort,
 )
+from flowra_core.app.chats.views import ChatSummaryView, ChatViews
+from flowra_core.app.pagination import MAX_LIMIT, Page, PageRequest, make_page, page_request
 from flowra_core.domain.chat import StatusCategory
 from flowra_core.domain.errors import ValidationFailed
 from flowra_core.ports.chats import ChatRecord, ChatStore, TaskQuery, TaskSort, task_order

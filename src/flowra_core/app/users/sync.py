@@ -19,7 +19,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from flowra_core.app.users import UserService, user_kind
+from flowra_core.app.users.service import UserService, user_kind
 from flowra_core.app.write_path import WritePath
 from flowra_core.domain.errors import FlowraError
 from flowra_core.domain.events import DomainEvent

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flowra_core.app import policy
 from flowra_core.app.actor import Actor
-from flowra_core.app.chat_commands import chat_kind
-from flowra_core.app.workspaces import workspace_kind
+from flowra_core.app.chats.commands import chat_kind
+from flowra_core.app.workspaces.service import workspace_kind
 from flowra_core.app.write_path import WritePath
 from flowra_core.domain.chat import Chat
 from flowra_core.domain.workspace.state import Workspace

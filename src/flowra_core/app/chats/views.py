@@ -11,8 +11,8 @@ from typing import Protocol
 
 from flowra_core.app import policy
 from flowra_core.app.actor import Actor
-from flowra_core.app.message_views import UserRef, file_url, user_ref
-from flowra_core.app.read_markers import ChatUnread
+from flowra_core.app.messages.read_markers import ChatUnread
+from flowra_core.app.messages.views import UserRef, file_url, user_ref
 from flowra_core.domain.chat import (
     Chat,
     ChatAttachment,

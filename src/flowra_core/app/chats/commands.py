@@ -16,8 +16,8 @@ from msgspec import UNSET
 
 from flowra_core.app import policy
 from flowra_core.app.actor import Actor
-from flowra_core.app.chat_change import ChatChange, FileLookup, member_ids
-from flowra_core.app.workspaces import WorkspaceService
+from flowra_core.app.chats.change import ChatChange, FileLookup, member_ids
+from flowra_core.app.workspaces.service import WorkspaceService
 from flowra_core.app.write_path import AggregateKind, Routing, WritePath
 from flowra_core.domain import chat as domain
 from flowra_core.domain.chat import Chat, ChatChanges, NewChat

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from flowra_core.app import policy
 from flowra_core.app.actor import Actor
-from flowra_core.app.chat_access import ChatAccess
+from flowra_core.app.chats.access import ChatAccess
 from flowra_core.domain.chat import Chat
 from flowra_core.domain.errors import ValidationFailed
 from flowra_core.domain.message import Message, ReadMarker

@@ -58,6 +58,13 @@ class Reaction:
     when: Callable[[Commit], bool] | None = None
     # When it fails, the reactions after it wait too (they read what it writes).
     holds_back_the_rest: bool = False
+    # What the sweep runs instead of `handle` (None: `handle`). The sweep may run a commit's
+    # reaction after a later commit of the same aggregate already ran inline, so a reaction
+    # whose inline form is only right in order (a `$max` raise) gives here its order-free form.
+    replay: Handler | None = None
+
+    def handler(self, *, inline: bool) -> Handler:
+        return self.handle if inline or self.replay is None else self.replay
 
     def applies_to(self, commit: Commit) -> bool:
         if commit.aggregate_type not in self.aggregates:
@@ -197,7 +204,7 @@ class ReactionRunner:
         failed: list[str] = []
         last_error: str | None = None
         for position, reaction in enumerate(reactions):
-            handle = overrides.get(reaction.name, reaction.handle)
+            handle = overrides.get(reaction.name) or reaction.handler(inline=inline)
             try:
                 await handle(commit)
                 self._telemetry.reacted(reaction.name, commit, inline=inline)
@@ -269,7 +276,7 @@ def reactions_markdown(table: ReactionTable, events: Mapping[str, AggregateType]
     lines = [
         "# What happens after a commit",
         "",
-        "Generated from `src/flowra_core/app/reaction_table.py` by `python tools/reactions_doc.py`"
+        "Generated from `src/flowra_core/app/delivery/table.py` by `python tools/reactions_doc.py`"
         " (a unit test fails when this file is out of date). Reactions run in this order, inline"
         " right after the commit, and the worker's `relay` sweep retries any that failed"
         " (design §2.6).",

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flowra_core.app.actor import Actor
-from flowra_core.app.chat_change import ChatChange
-from flowra_core.app.chat_commands import ChatCommands
+from flowra_core.app.chats.change import ChatChange
+from flowra_core.app.chats.commands import ChatCommands
 from flowra_core.domain.chat import ChatChanges
 from flowra_core.domain.errors import DomainError, ErrorCode, ValidationFailed
 from flowra_core.domain.tags.grammar import TagName

@@ -1,0 +1,1 @@
+"""Chats and work items: commands, queries, the board and change summaries."""

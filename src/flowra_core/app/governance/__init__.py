@@ -1,0 +1,1 @@
+"""Integrations and governance: API tokens, bots, the audit log and webhooks."""

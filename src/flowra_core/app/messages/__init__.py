@@ -1,0 +1,1 @@
+"""Messages: send with tags, edit, delete, react, read markers and files."""

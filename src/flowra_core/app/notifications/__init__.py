@@ -1,0 +1,1 @@
+"""Notification inboxes and the dispatch of notifications from commits."""

@@ -1,0 +1,1 @@
+"""Search: the token index's projection and the search query."""

@@ -1,0 +1,1 @@
+"""Users: provisioning, profiles and the sync with the identity provider."""
