@@ -28,8 +28,7 @@ from flowra_adapters.mongo.command_log import CommandLog, CommandTally
 from flowra_adapters.mongo.database import MongoDatabase
 from flowra_adapters.mongo.migrations import Migrator
 from flowra_adapters.system import SystemClock
-from flowra_entrypoints.container import Container, build_container
-from flowra_entrypoints.health_checks import resolved
+from flowra_entrypoints.container import Container, build_container, resolve_components
 from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.settings import load_settings
 from flowra_entrypoints.worker.jobs import build_jobs
@@ -229,7 +228,7 @@ async def idle_commands_per_second(uri: str, *, seconds: float) -> dict[str, flo
             core, container.settings(), container.metrics(), container.http_client(),
             container.event_bus(),
         )  # fmt: skip
-        locks = await resolved(container.locks())
+        locks = (await resolve_components(container)).locks
         runner = JobRunner(jobs, locks, owner="bench")
         # Half the window lets what the scenario left pending be worked off first.
         task = asyncio.create_task(runner.run())

@@ -10,8 +10,8 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from dependency_injector import containers, providers
@@ -37,6 +37,7 @@ from flowra_core.memory.tokens import in_memory_governance_ports
 from flowra_core.ports.clock import Clock, IdGenerator, SecretTokens
 from flowra_core.ports.event_bus import EventBus
 from flowra_core.ports.files import BlobStorage
+from flowra_core.ports.locks import LeaseLocks
 from flowra_core.ports.presence import PresenceReader
 from flowra_core.ports.rate_limit import RateLimiter
 from flowra_core.ports.webhooks import WebhookSender
@@ -44,9 +45,13 @@ from flowra_core.testing.builder import in_memory_ports
 from flowra_entrypoints.health_checks import build_health_registry, delivery_health
 from flowra_entrypoints.identity import IdentitySide, build_identity
 from flowra_entrypoints.metrics import Metrics
+from flowra_entrypoints.provided import provided
 from flowra_entrypoints.redis_side import build_redis_side
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.telemetry import MetricsTelemetry
+
+if TYPE_CHECKING:
+    from flowra_entrypoints.ws.gateway import WebSocketGateway
 
 # Keycloak calls (JWKS, token, admin API): a slower answer is an outage.
 HTTP_CLIENT_TIMEOUT = 10.0
@@ -203,8 +208,8 @@ class Container(containers.DeclarativeContainer):
         settings.provided.mongodb.database,
         on_operation=metrics.provided.count_mongodb,
     )
-    # `core` and `locks` are plain objects with the memory backend, and awaitables with the
-    # mongo one (see `resolved`).
+    # `core`, `governance` and `locks` are plain objects with the memory backend, and
+    # awaitables with the mongo one: processes take them from `resolve_components`.
     # API tokens, bots, audit, webhooks: beside the core, on the same storage backend (the
     # core's reaction table enqueues webhook deliveries into `governance_ports.webhooks`).
     governance_ports = providers.Selector(
@@ -305,3 +310,27 @@ class Container(containers.DeclarativeContainer):
 
 def build_container(settings: Settings, explicit_keys: frozenset[str] = frozenset()) -> Container:
     return Container(settings=settings, explicit_keys=explicit_keys)
+
+
+@dataclass(frozen=True, slots=True)
+class Components:
+    """What a process works with, resolved once at its start (the API: in its lifespan):
+    plain objects whatever the storage backend."""
+
+    core: FlowraCore
+    governance: Governance
+    locks: LeaseLocks
+
+
+async def resolve_components(container: Container) -> Components:
+    return Components(
+        core=await provided(container.core()),
+        governance=await provided(container.governance()),
+        locks=await provided(container.locks()),
+    )
+
+
+async def resolve_gateway(container: Container) -> WebSocketGateway:
+    """The API's WebSocket gateway (a worker never builds it)."""
+    gateway: WebSocketGateway = await provided(container.ws_gateway())
+    return gateway

@@ -4,7 +4,6 @@ that runs them is in health.py."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,7 @@ from flowra_entrypoints.health import (
 )
 from flowra_entrypoints.health_backlog import delivery_checks
 from flowra_entrypoints.identity import IdentitySide
+from flowra_entrypoints.provided import provided
 from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
 
@@ -96,7 +96,7 @@ def delivery_health(
     (the core is an awaitable with the mongo backend)."""
 
     async def the_core() -> FlowraCore:
-        found: FlowraCore = await resolved(core())
+        found: FlowraCore = await provided(core())
         return found
 
     async def backlog() -> WorkBacklog:
@@ -107,7 +107,7 @@ def delivery_health(
         return await parked.dead_letter_count()
 
     async def open_connections() -> int:
-        gateway: WebSocketGateway = await resolved(ws_gateway())
+        gateway: WebSocketGateway = await provided(ws_gateway())
         return len(gateway.hub)
 
     return delivery_checks(
@@ -147,9 +147,3 @@ def build_health_registry(
         },
         timeout=HEALTH_CHECK_TIMEOUT,
     )
-
-
-async def resolved(value: Any) -> Any:
-    """dependency-injector returns an awaitable for a provider that depends on an async
-    Resource (the MongoDB client), a plain object otherwise."""
-    return await value if inspect.isawaitable(value) else value

@@ -22,8 +22,7 @@ import uvicorn
 from pymongo import MongoClient
 
 from flowra_adapters.mongo.migrations import MIGRATIONS
-from flowra_entrypoints.container import build_container
-from flowra_entrypoints.health_checks import resolved
+from flowra_entrypoints.container import build_container, resolve_gateway
 from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.settings import load_settings
 from flowra_entrypoints.ws.server_options import websocket_server_options
@@ -73,7 +72,7 @@ class Side:
                 access_log=False,
                 **websocket_server_options(settings.websocket),
             ),
-            await resolved(container.ws_gateway()),
+            await resolve_gateway(container),
         )
         serving = asyncio.create_task(server.serve(sockets=[listener]))
         try:

@@ -178,7 +178,7 @@ async def test_a_change_summary_that_failed_is_posted_once(team: Team) -> None:
 
     assert await team.owed() == [["chat.change_summary"]]
     await team.sweep_after_back_off()
-    page = await team.core.messages.list_top_level(
+    page = await team.core.message_reads.list_top_level(
         team.alice, team.workspace_id, chat_id, limit=50, cursor=None
     )
     summaries = [m.message.content for m in page.items if m.message.type == "system"]

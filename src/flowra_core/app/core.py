@@ -9,6 +9,7 @@ from typing import Any
 from flowra_core.app.chats.access import ChatAccess
 from flowra_core.app.chats.board import TaskService
 from flowra_core.app.chats.commands import ChatCommands, chat_kind
+from flowra_core.app.chats.queries import ChatReads
 from flowra_core.app.chats.service import ChatService
 from flowra_core.app.chats.summaries import ChangeSummaries
 from flowra_core.app.chats.views import ChatViews
@@ -18,7 +19,7 @@ from flowra_core.app.delivery.table import ReactionParts, flowra_reactions
 from flowra_core.app.messages.files import FileService
 from flowra_core.app.messages.projector import MessageProjector
 from flowra_core.app.messages.read_markers import ReadMarkerService
-from flowra_core.app.messages.reads import message_kind
+from flowra_core.app.messages.reads import MessageReads, message_kind
 from flowra_core.app.messages.service import MessageService
 from flowra_core.app.messages.tags import TagExecutor
 from flowra_core.app.messages.upload_sweep import UploadSweep
@@ -141,7 +142,8 @@ class FlowraCore:
         )
         self.chat_commands = ChatCommands(self.write, self.workspaces, ports.chats, ports.files)
         chat_views = ChatViews(ports.users, ports.chats, self.read_markers, ports.clock)
-        self.chats = ChatService(
+        self.chats = ChatService(self.chat_commands, chat_views)
+        self.chat_reads = ChatReads(
             self.chat_commands, chat_views, ports.chats, ports.event_store, ports.presence
         )
         self.tasks = TaskService(self.chat_commands, chat_views, ports.chats, ports.clock)
@@ -154,6 +156,7 @@ class FlowraCore:
             self.files,
             self.tags,
         )
+        self.message_reads = MessageReads(self.chat_access, ports.messages, ports.users)
         self.notifications = NotificationService(self.write, ports.notifications, ports.workspaces)
         self.search = SearchService(ports.search, ports.chats, ports.workspaces)
         self.dispatcher = NotificationDispatcher(

@@ -24,6 +24,7 @@ from flowra_entrypoints.http.request_context import (
     user_id_of,
 )
 from flowra_entrypoints.metrics import Metrics, route_label
+from flowra_entrypoints.transport_errors import ProblemCode
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -43,7 +44,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def raw_problem(
-    *, status: int, code: ErrorCode, title: str, detail: str, path: str, request_id: str
+    *, status: int, code: ProblemCode, title: str, detail: str, path: str, request_id: str
 ) -> bytes:
     """A problem body for answers given outside Litestar (timeouts, limits)."""
     return msgspec.json.encode(

@@ -17,12 +17,13 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.routes import HTTPRoute
 
-from flowra_core.app.core import FlowraCore
-from flowra_core.app.governance.services import Governance
 from flowra_core.domain.errors import FlowraError, ServiceUnavailable
-from flowra_core.ports.locks import LeaseLocks
-from flowra_entrypoints.container import Container
-from flowra_entrypoints.health_checks import resolved
+from flowra_entrypoints.container import (
+    Components,
+    Container,
+    resolve_components,
+    resolve_gateway,
+)
 from flowra_entrypoints.http.access import AccessLogMiddleware, ASGIApp
 from flowra_entrypoints.http.admission import AdmissionMiddleware
 from flowra_entrypoints.http.audit_trail import AuditTrailMiddleware
@@ -62,19 +63,21 @@ from flowra_entrypoints.http.problems import (
     handle_flowra_error,
     handle_http_exception,
     handle_service_unavailable,
+    handle_transport_error,
     handle_unexpected,
 )
 from flowra_entrypoints.http.strict_bodies import strict_json_body
 from flowra_entrypoints.identity import IdentitySide
+from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
+from flowra_entrypoints.transport_errors import TransportError
 from flowra_entrypoints.web.router import web_routers, web_state_entry
 from flowra_entrypoints.worker.jobs import build_jobs
 from flowra_entrypoints.worker.runner import JobRunner
 from flowra_entrypoints.worker.webhook_job import build_webhook_job
 from flowra_entrypoints.ws.asgi import websocket_endpoint
 from flowra_entrypoints.ws.frames import websocket_json_schema
-from flowra_entrypoints.ws.gateway import WebSocketGateway
 
 WEBSOCKET_SCHEMA = websocket_json_schema()
 API_DESCRIPTION = (
@@ -112,15 +115,14 @@ class EmbeddedWorker:
         await self._task
 
 
-async def embedded_worker(container: Container, core: FlowraCore) -> EmbeddedWorker:
+def embedded_worker(container: Container, components: Components) -> EmbeddedWorker:
     settings: Settings = container.settings()
+    metrics: Metrics = container.metrics()
     jobs = build_jobs(
-        core, settings, container.metrics(), container.http_client(), container.event_bus()
+        components.core, settings, metrics, container.http_client(), container.event_bus()
     )
-    governance: Governance = await resolved(container.governance())
-    jobs.append(build_webhook_job(governance, settings, container.metrics()))
-    locks: LeaseLocks = await resolved(container.locks())
-    return EmbeddedWorker(JobRunner(jobs, locks, owner=f"api-{uuid.uuid4()}"))
+    jobs.append(build_webhook_job(components.governance, settings, metrics))
+    return EmbeddedWorker(JobRunner(jobs, components.locks, owner=f"api-{uuid.uuid4()}"))
 
 
 def _built_now(container: Container, settings: Settings) -> dict[str, Any]:
@@ -142,11 +144,12 @@ def create_litestar(container: Container) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        core: FlowraCore = await resolved(container.core())
-        gateway: WebSocketGateway = await resolved(container.ws_gateway())
+        components = await resolve_components(container)
+        gateway = await resolve_gateway(container)
+        core = components.core
         app.state.core = core
         app.state.ws_gateway = gateway
-        app.state.governance = await resolved(container.governance())
+        app.state.governance = components.governance
         await core.users.ensure_bot()
         identity: IdentitySide = container.identity()
         await identity.start()
@@ -154,7 +157,7 @@ def create_litestar(container: Container) -> Litestar:
         if shared is not None:
             await shared.start(gateway.presence_changed)
         gateway.start()
-        jobs = await embedded_worker(container, core) if settings.worker.embedded else None
+        jobs = embedded_worker(container, components) if settings.worker.embedded else None
         try:
             yield
         finally:
@@ -220,6 +223,7 @@ def create_litestar(container: Container) -> Litestar:
             HTTPException: handle_http_exception,
             ServiceUnavailable: handle_service_unavailable,
             FlowraError: handle_flowra_error,
+            TransportError: handle_transport_error,
             Exception: handle_unexpected,
         },
         plugins=[RequestBodySchemaPlugin()],

@@ -23,6 +23,7 @@ from flowra_entrypoints.http.limits import client_ip
 from flowra_entrypoints.http.problems import STATUS_OF
 from flowra_entrypoints.http.request_context import request_id_of, user_id_of
 from flowra_entrypoints.metrics import Metrics, route_label
+from flowra_entrypoints.transport_errors import TransportError
 
 _BODY_CAP = 64 * 1024  # creation responses are small; a larger one is not parsed
 _log = logger.bind(logger="audit", audit=True)
@@ -97,7 +98,7 @@ def mark_token(scope: Any, token_id: str) -> None:
 
 
 def _status_of(error: Exception) -> int:
-    if isinstance(error, FlowraError):
+    if isinstance(error, FlowraError | TransportError):
         return STATUS_OF[error.code]
     if isinstance(error, HTTPException):
         return error.status_code

@@ -30,6 +30,7 @@ from flowra_entrypoints.http.audit_trail import mark_token
 from flowra_entrypoints.http.request_context import set_rate_decision, set_user_id
 from flowra_entrypoints.http.sessions import SESSION_COOKIE, SessionBook, set_session_id
 from flowra_entrypoints.identity import CookiePolicy, IdentitySide, origin_of
+from flowra_entrypoints.transport_errors import TransportCode, TransportError
 
 BEARER = "bearer"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -68,11 +69,13 @@ def require_trusted_origin(request: Request[Any, Any, Any], cookies: CookiePolic
         return
     source = request.headers.get("origin") or request.headers.get("referer")
     if source is None:
-        raise DomainError(
-            ErrorCode.CSRF_REJECTED, "A cookie-authenticated write must carry an Origin header"
+        raise TransportError(
+            TransportCode.CSRF_REJECTED, "A cookie-authenticated write must carry an Origin header"
         )
     if origin_of(source) not in cookies.trusted_origins:
-        raise DomainError(ErrorCode.CSRF_REJECTED, "The request comes from an untrusted origin")
+        raise TransportError(
+            TransportCode.CSRF_REJECTED, "The request comes from an untrusted origin"
+        )
 
 
 async def caller_claims(request: Request[Any, Any, Any], identity: IdentitySide) -> IdentityClaims:
@@ -161,7 +164,7 @@ async def _count_request(
     decision = await limiter.hit(bucket, key, limit=limit, window_seconds=window)
     set_rate_decision(request.scope, decision, f"{limit};w={int(window)}")
     if not decision.allowed:
-        raise DomainError(ErrorCode.RATE_LIMITED, "Too many requests; slow down")
+        raise TransportError(TransportCode.RATE_LIMITED, "Too many requests; slow down")
 
 
 def provide_core(request: Request[Any, Any, Any]) -> FlowraCore:

@@ -16,6 +16,7 @@ from typing import TypeVar
 from litestar.handlers import HTTPRouteHandler
 
 from flowra_core.domain.errors import ErrorCode
+from flowra_entrypoints.transport_errors import ProblemCode, TransportCode
 
 H = TypeVar("H", bound=HTTPRouteHandler)
 
@@ -44,7 +45,7 @@ _AUTHENTICATED = frozenset(
 )
 
 
-def problems(*codes: ErrorCode) -> Callable[[H], H]:
+def problems(*codes: ProblemCode) -> Callable[[H], H]:
     """Declares the codes this handler's own rules can answer with (beyond the derived ones)."""
 
     def mark(handler: H) -> H:
@@ -58,23 +59,23 @@ def _parameters(handler: HTTPRouteHandler) -> set[str]:
     return set(handler.parsed_fn_signature.parameters) - _NOT_PARAMETERS
 
 
-def codes_of(handler: HTTPRouteHandler, method: str, path: str) -> set[ErrorCode]:
+def codes_of(handler: HTTPRouteHandler, method: str, path: str) -> set[ProblemCode]:
     """Every error code `method path`, served by `handler`, can answer with."""
-    codes: set[ErrorCode] = set(handler.opt.get(_OPT_KEY, frozenset()))
+    codes: set[ProblemCode] = set(handler.opt.get(_OPT_KEY, frozenset()))
     codes.add(ErrorCode.SERVICE_UNAVAILABLE)
     signature = handler.parsed_fn_signature.parameters
     if path.startswith("/api/v1/"):
-        codes.add(ErrorCode.RATE_LIMITED)
+        codes.add(TransportCode.RATE_LIMITED)
     if "actor" in signature:
         codes |= _AUTHENTICATED
         if method in _BODY_METHODS:
             # A cookie session writing without its Origin; a command outrun by other writers
             # more times than it retries.
-            codes |= {ErrorCode.CSRF_REJECTED, ErrorCode.CONCURRENT_MODIFICATION}
+            codes |= {TransportCode.CSRF_REJECTED, ErrorCode.CONCURRENT_MODIFICATION}
     if method in _BODY_METHODS:  # RequestLimitsMiddleware, before any handler
-        codes |= {ErrorCode.PAYLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE}
+        codes |= {TransportCode.PAYLOAD_TOO_LARGE, TransportCode.UNSUPPORTED_MEDIA_TYPE}
     if "data" in signature:
-        codes |= {ErrorCode.MALFORMED_REQUEST, ErrorCode.VALIDATION_ERROR}
+        codes |= {TransportCode.MALFORMED_REQUEST, ErrorCode.VALIDATION_ERROR}
     names = _parameters(handler)
     if names:
         codes.add(ErrorCode.VALIDATION_ERROR)

@@ -21,6 +21,7 @@ from flowra_entrypoints.http.access import (
     send_raw_problem,
 )
 from flowra_entrypoints.http.request_context import request_id_of, set_rate_decision
+from flowra_entrypoints.transport_errors import ProblemCode, TransportCode
 
 JSON_BODY_LIMIT = 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024
@@ -128,12 +129,12 @@ class RequestLimitsMiddleware:
             return
         if self._limiter is not None and not await self._within_ip_budget(scope):
             await self._refuse(
-                scope, send, 429, ErrorCode.RATE_LIMITED, "Too many requests; slow down"
+                scope, send, 429, TransportCode.RATE_LIMITED, "Too many requests; slow down"
             )
             return
         await self._app(scope, receive, send)
 
-    def _body_refusal(self, scope: Scope) -> tuple[int, ErrorCode, str] | None:
+    def _body_refusal(self, scope: Scope) -> tuple[int, ProblemCode, str] | None:
         method, path = scope["method"], scope["path"]
         if method not in _BODY_METHODS:
             return None
@@ -145,7 +146,7 @@ class RequestLimitsMiddleware:
         upload = is_upload(method, path) or is_web_upload(method, path)
         limit = self._upload_limit if upload else JSON_BODY_LIMIT
         if length is not None and length > limit:
-            code = ErrorCode.FILE_TOO_LARGE if upload else ErrorCode.PAYLOAD_TOO_LARGE
+            code = ErrorCode.FILE_TOO_LARGE if upload else TransportCode.PAYLOAD_TOO_LARGE
             return 413, code, f"The body is larger than {limit} bytes"
         if not has_body:
             return None
@@ -153,7 +154,7 @@ class RequestLimitsMiddleware:
         if not path.startswith("/api/"):
             if media_type in _WEB_FORMS:
                 return None
-            return 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the form as a form"
+            return 415, TransportCode.UNSUPPORTED_MEDIA_TYPE, "Send the form as a form"
         wanted_ok = (
             media_type == "multipart/form-data"
             if upload
@@ -161,7 +162,7 @@ class RequestLimitsMiddleware:
         )
         if not wanted_ok and (self._routable is None or self._routable(method, path)):
             wanted = "multipart/form-data" if upload else "application/json"
-            return 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, f"Send the body as {wanted}"
+            return 415, TransportCode.UNSUPPORTED_MEDIA_TYPE, f"Send the body as {wanted}"
         return None
 
     async def _within_ip_budget(self, scope: Scope) -> bool:
@@ -182,7 +183,7 @@ class RequestLimitsMiddleware:
         return decision.allowed
 
     async def _refuse(
-        self, scope: Scope, send: Send, status: int, code: ErrorCode, detail: str
+        self, scope: Scope, send: Send, status: int, code: ProblemCode, detail: str
     ) -> None:
         titles = {413: "Payload too large", 415: "Unsupported media type", 429: "Rate limited"}
         body = raw_problem(

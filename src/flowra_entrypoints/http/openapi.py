@@ -17,7 +17,6 @@ from litestar.openapi.spec import Schema
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.routes import HTTPRoute
 
-from flowra_core.domain.errors import ErrorCode
 from flowra_entrypoints.http.dto.common import PatchBody, RequestBody
 from flowra_entrypoints.http.error_contract import codes_of
 from flowra_entrypoints.http.openapi_links import add_links
@@ -28,6 +27,7 @@ from flowra_entrypoints.http.openapi_schemas import (
     parameter_schema,
 )
 from flowra_entrypoints.http.problems import PROBLEM_MEDIA_TYPE, STATUS_OF, Problem, title_for
+from flowra_entrypoints.transport_errors import ProblemCode
 
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
@@ -63,7 +63,7 @@ class RequestBodySchemaPlugin(OpenAPISchemaPlugin):
         return schema
 
 
-def _problem_response(status: int, codes: list[ErrorCode]) -> dict[str, Any]:
+def _problem_response(status: int, codes: list[ProblemCode]) -> dict[str, Any]:
     listed = ", ".join(f"`{code.value}`" for code in codes)
     return {
         "description": f"{title_for(codes[0]) if len(codes) == 1 else 'Refused'}: {listed}",
@@ -72,8 +72,8 @@ def _problem_response(status: int, codes: list[ErrorCode]) -> dict[str, Any]:
     }
 
 
-def _error_responses(codes: set[ErrorCode]) -> dict[str, Any]:
-    by_status: dict[int, list[ErrorCode]] = defaultdict(list)
+def _error_responses(codes: set[ProblemCode]) -> dict[str, Any]:
+    by_status: dict[int, list[ProblemCode]] = defaultdict(list)
     for code in sorted(codes):
         by_status[STATUS_OF[code]].append(code)
     return {
@@ -117,7 +117,7 @@ def _finish_body(operation: dict[str, Any], handler: Any) -> None:
             media["schema"] = objects[0]
 
 
-def _finish_operation(operation: dict[str, Any], handler: Any, codes: set[ErrorCode]) -> None:
+def _finish_operation(operation: dict[str, Any], handler: Any, codes: set[ProblemCode]) -> None:
     _finish_body(operation, handler)
     responses: dict[str, Any] = {
         status: response

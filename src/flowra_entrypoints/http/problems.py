@@ -34,25 +34,26 @@ from flowra_core.domain.errors import (
     ValidationFailed,
 )
 from flowra_entrypoints.http.request_context import request_id_of
+from flowra_entrypoints.transport_errors import ProblemCode, TransportCode, TransportError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 # A short fixed phrase per code; `detail` carries the specific sentence.
-_TITLES: dict[ErrorCode, str] = {
-    ErrorCode.MALFORMED_REQUEST: "Malformed request",
+_TITLES: dict[ProblemCode, str] = {
+    TransportCode.MALFORMED_REQUEST: "Malformed request",
     ErrorCode.NOT_FOUND: "Not found",
-    ErrorCode.METHOD_NOT_ALLOWED: "Method not allowed",
-    ErrorCode.PAYLOAD_TOO_LARGE: "Payload too large",
-    ErrorCode.UNSUPPORTED_MEDIA_TYPE: "Unsupported media type",
+    TransportCode.METHOD_NOT_ALLOWED: "Method not allowed",
+    TransportCode.PAYLOAD_TOO_LARGE: "Payload too large",
+    TransportCode.UNSUPPORTED_MEDIA_TYPE: "Unsupported media type",
     ErrorCode.VALIDATION_ERROR: "Invalid input",
     ErrorCode.INTERNAL_ERROR: "Internal error",
     ErrorCode.SERVICE_UNAVAILABLE: "Service unavailable",
 }
 
 # The one table from error code to HTTP status (http-api.md "Error codes").
-STATUS_OF: dict[ErrorCode, int] = {
-    ErrorCode.MALFORMED_REQUEST: 400,
-    ErrorCode.INVALID_OAUTH_STATE: 400,
+STATUS_OF: dict[ProblemCode, int] = {
+    TransportCode.MALFORMED_REQUEST: 400,
+    TransportCode.INVALID_OAUTH_STATE: 400,
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.TOKEN_EXPIRED: 401,
     ErrorCode.LOGIN_FAILED: 401,
@@ -60,7 +61,7 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.NOT_PARTICIPANT: 403,
     ErrorCode.USER_INACTIVE: 403,
-    ErrorCode.CSRF_REJECTED: 403,
+    TransportCode.CSRF_REJECTED: 403,
     ErrorCode.INSUFFICIENT_SCOPE: 403,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.WORKSPACE_NOT_FOUND: 404,
@@ -75,7 +76,7 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.NOTIFICATION_NOT_FOUND: 404,
     ErrorCode.FILE_NOT_FOUND: 404,
     ErrorCode.ATTACHMENT_NOT_FOUND: 404,
-    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    TransportCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.ALREADY_MEMBER: 409,
     ErrorCode.ALREADY_PARTICIPANT: 409,
     ErrorCode.NOT_A_WORK_ITEM: 409,
@@ -91,25 +92,28 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.INVITE_EXPIRED: 410,
     ErrorCode.INVITE_REVOKED: 410,
     ErrorCode.INVITE_EXHAUSTED: 410,
-    ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    TransportCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.FILE_TOO_LARGE: 413,
-    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    TransportCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.UNSUPPORTED_FILE_TYPE: 415,
     ErrorCode.VALIDATION_ERROR: 422,
-    ErrorCode.RATE_LIMITED: 429,
+    TransportCode.RATE_LIMITED: 429,
     ErrorCode.INTERNAL_ERROR: 500,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
 }
 
-_STATUS_CODES: dict[int, ErrorCode] = {
-    HTTP_400_BAD_REQUEST: ErrorCode.MALFORMED_REQUEST,
+_STATUS_CODES: dict[int, ProblemCode] = {
+    HTTP_400_BAD_REQUEST: TransportCode.MALFORMED_REQUEST,
     HTTP_404_NOT_FOUND: ErrorCode.NOT_FOUND,
-    HTTP_405_METHOD_NOT_ALLOWED: ErrorCode.METHOD_NOT_ALLOWED,
-    HTTP_413_REQUEST_ENTITY_TOO_LARGE: ErrorCode.PAYLOAD_TOO_LARGE,
-    HTTP_415_UNSUPPORTED_MEDIA_TYPE: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    HTTP_405_METHOD_NOT_ALLOWED: TransportCode.METHOD_NOT_ALLOWED,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE: TransportCode.PAYLOAD_TOO_LARGE,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE: TransportCode.UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY: ErrorCode.VALIDATION_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE: ErrorCode.SERVICE_UNAVAILABLE,
 }
+
+
+ALL_CODES: frozenset[str] = frozenset(c.value for c in (*ErrorCode, *TransportCode))
 
 
 class ProblemFieldError(msgspec.Struct, frozen=True):
@@ -127,13 +131,13 @@ class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     title: str
     status: int
     detail: str
-    code: Annotated[str, msgspec.Meta(extra_json_schema={"enum": [c.value for c in ErrorCode]})]
+    code: Annotated[str, msgspec.Meta(extra_json_schema={"enum": sorted(ALL_CODES)})]
     instance: str
     request_id: str
     errors: list[ProblemFieldError] | None = None
 
 
-def title_for(code: ErrorCode) -> str:
+def title_for(code: ProblemCode) -> str:
     return _TITLES.get(code, code.value.replace("_", " ").capitalize())
 
 
@@ -141,7 +145,7 @@ def problem_response(
     request: Request[Any, Any, Any],
     *,
     status: int,
-    code: ErrorCode,
+    code: ProblemCode,
     detail: str,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
@@ -200,7 +204,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
             return problem_response(
                 request,
                 status=HTTP_400_BAD_REQUEST,
-                code=ErrorCode.MALFORMED_REQUEST,
+                code=TransportCode.MALFORMED_REQUEST,
                 detail="The request body must be a JSON object",
             )
         return problem_response(
@@ -234,6 +238,11 @@ def handle_flowra_error(request: Request[Any, Any, Any], exc: FlowraError) -> Re
         errors=errors,
         headers=headers,
     )
+
+
+def handle_transport_error(request: Request[Any, Any, Any], exc: TransportError) -> Response[Any]:
+    """Refusals of the transport (CSRF, rate limits, a login state that does not match)."""
+    return problem_response(request, status=STATUS_OF[exc.code], code=exc.code, detail=exc.message)
 
 
 def handle_service_unavailable(

@@ -29,6 +29,7 @@ from flowra_adapters.keycloak import AuthorizationRequest, OidcTokens
 from flowra_core.domain.errors import DomainError, ErrorCode
 from flowra_core.ports.clock import Clock, SecretTokens
 from flowra_core.ports.ephemeral import EphemeralStore
+from flowra_entrypoints.transport_errors import TransportCode, TransportError
 
 SESSION_COOKIE = "flowra_session"
 LOGIN_COOKIE = "flowra_oauth"
@@ -101,8 +102,8 @@ class LoginStateSeal:
         return PendingLogin(state, nonce, verifier, redirect_to)
 
 
-def _invalid_state(reason: str) -> DomainError:
-    return DomainError(ErrorCode.INVALID_OAUTH_STATE, f"The login cannot continue: {reason}")
+def _invalid_state(reason: str) -> TransportError:
+    return TransportError(TransportCode.INVALID_OAUTH_STATE, f"The login cannot continue: {reason}")
 
 
 def _session_ended() -> DomainError:

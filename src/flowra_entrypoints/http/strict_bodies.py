@@ -15,9 +15,9 @@ from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import QueryParameter
 
-from flowra_core.domain.errors import DomainError, ErrorCode
 from flowra_entrypoints.http.dto.common import RequestBody
 from flowra_entrypoints.http.openapi_schemas import body_struct, unwrapped
+from flowra_entrypoints.transport_errors import TransportCode, TransportError
 
 _NOT_AN_OBJECT = "The request body must be a JSON object"
 
@@ -75,7 +75,7 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
         msgspec.json.decode(raw, type=struct)
     except msgspec.ValidationError as exc:
         if str(exc).startswith("Expected `object`"):  # the body itself is not an object
-            raise DomainError(ErrorCode.MALFORMED_REQUEST, _NOT_AN_OBJECT) from None
+            raise TransportError(TransportCode.MALFORMED_REQUEST, _NOT_AN_OBJECT) from None
         raise ValidationException(extra=[{"message": str(exc), "source": "body"}]) from None
     except msgspec.DecodeError:
         return  # not JSON: Litestar's own 400
@@ -85,5 +85,5 @@ async def optional_strict_body(request: Request[Any, Any, Any]) -> None:
     """For routes whose body is optional: no body, or a JSON object (a bare `null` is a body
     that is not an object: 400), decoded strictly."""
     if (await request.body()).strip() == b"null":
-        raise DomainError(ErrorCode.MALFORMED_REQUEST, _NOT_AN_OBJECT)
+        raise TransportError(TransportCode.MALFORMED_REQUEST, _NOT_AN_OBJECT)
     await strict_json_body(request)

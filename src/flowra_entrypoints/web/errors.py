@@ -14,6 +14,7 @@ from loguru import logger
 
 from flowra_core.domain.errors import FlowraError
 from flowra_entrypoints.http.problems import STATUS_OF
+from flowra_entrypoints.transport_errors import TransportError
 from flowra_entrypoints.web.state import web_state
 from flowra_entrypoints.web.viewer import SignInRequired
 
@@ -72,6 +73,10 @@ def flowra_error(request: AnyRequest, error: FlowraError) -> Response[str]:
         logger.bind(logger="web").opt(exception=error).error("web request failed")
         return _answer(request, status, "The service is busy or unavailable; try again.")
     return _answer(request, status, error.message)
+
+
+def transport_error(request: AnyRequest, error: TransportError) -> Response[str]:
+    return _answer(request, STATUS_OF[error.code], error.message)
 
 
 def http_error(request: AnyRequest, error: HTTPException) -> Response[str]:

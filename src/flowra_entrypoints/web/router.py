@@ -13,7 +13,14 @@ from litestar.static_files import create_static_files_router
 from flowra_core.domain.errors import FlowraError
 from flowra_entrypoints.container import Container
 from flowra_entrypoints.settings import Settings
-from flowra_entrypoints.web.errors import flowra_error, http_error, sign_in_required, unexpected
+from flowra_entrypoints.transport_errors import TransportError
+from flowra_entrypoints.web.errors import (
+    flowra_error,
+    http_error,
+    sign_in_required,
+    transport_error,
+    unexpected,
+)
 from flowra_entrypoints.web.pages.activity import ACTIVITY_ROUTES
 from flowra_entrypoints.web.pages.auth import AUTH_ROUTES
 from flowra_entrypoints.web.pages.board import BOARD_ROUTES
@@ -57,6 +64,7 @@ def web_routers(upload_max_size: int) -> list[Router]:
         exception_handlers={
             SignInRequired: sign_in_required,
             FlowraError: flowra_error,
+            TransportError: transport_error,
             HTTPException: http_error,
             Exception: unexpected,
         },

@@ -18,6 +18,7 @@ from flowra_core.domain.user.state import User
 from flowra_entrypoints.http.auth import UNSAFE_METHODS, identity_of, require_trusted_origin
 from flowra_entrypoints.http.request_context import set_user_id
 from flowra_entrypoints.http.sessions import SESSION_COOKIE, set_session_id
+from flowra_entrypoints.transport_errors import TransportCode, TransportError
 from flowra_entrypoints.web.state import WebState, web_state
 
 CSRF_HEADER = "x-csrf-token"
@@ -55,7 +56,9 @@ async def _submitted_csrf(request: Request[Any, Any, Any]) -> str | None:
 async def _check_write(request: Request[Any, Any, Any], web: WebState, session_id: str) -> None:
     require_trusted_origin(request, identity_of(request.app.state).cookies)
     if not web.csrf.is_valid(session_id, await _submitted_csrf(request)):
-        raise DomainError(ErrorCode.CSRF_REJECTED, "The form is stale; reload the page and retry")
+        raise TransportError(
+            TransportCode.CSRF_REJECTED, "The form is stale; reload the page and retry"
+        )
 
 
 async def provide_viewer(request: Request[Any, Any, Any]) -> Viewer:

@@ -25,8 +25,7 @@ from flowra_core.domain.errors import ServiceUnavailable
 from flowra_core.ports.dead_letters import DeadLetter, DeadLetters
 from flowra_core.ports.reaction_work import ReactionTask
 from flowra_entrypoints.cli import EXIT_RUNTIME_FAILURE
-from flowra_entrypoints.container import build_container
-from flowra_entrypoints.health_checks import resolved
+from flowra_entrypoints.container import build_container, resolve_components
 from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
 
@@ -90,7 +89,7 @@ async def dead_letters_command(
     container = build_container(settings, explicit_keys=explicit_keys)
     shared: RedisSide | None = container.shared_redis()
     try:
-        core: FlowraCore = await resolved(container.core())
+        core = (await resolve_components(container)).core
         # The bus is not started: this process consumes nothing, it only replays.
         bus: DeadLetters = container.event_bus()
         if replay:

@@ -13,13 +13,14 @@ import httpx
 import uvicorn
 from loguru import logger
 
-from flowra_core.app.core import FlowraCore
-from flowra_core.app.governance.services import Governance
 from flowra_core.ports.live import PresenceStatus
-from flowra_core.ports.locks import LeaseLocks
 from flowra_entrypoints.cli import EXIT_RUNTIME_FAILURE
-from flowra_entrypoints.container import Container, build_container
-from flowra_entrypoints.health_checks import resolved
+from flowra_entrypoints.container import (
+    Components,
+    Container,
+    build_container,
+    resolve_components,
+)
 from flowra_entrypoints.metrics import Metrics
 from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
@@ -73,31 +74,28 @@ class WorkerProcess:
                 await closing
 
     async def _run(self, container: Container) -> None:
-        core: FlowraCore = await resolved(container.core())
-        locks: LeaseLocks = await resolved(container.locks())
+        components = await resolve_components(container)
         metrics: Metrics = container.metrics()
         # With Redis the bus consumes the `dispatch` group (notifications) in this process.
         shared: RedisSide | None = container.shared_redis()
         if shared is not None:
             await shared.start(_no_presence_pushes)
         try:
-            await self._serve(container, core, locks, metrics)
+            await self._serve(container, components, metrics)
         finally:
             if shared is not None:
                 await shared.stop()
             await container.http_client().aclose()
 
-    async def _serve(
-        self, container: Container, core: FlowraCore, locks: LeaseLocks, metrics: Metrics
-    ) -> None:
+    async def _serve(self, container: Container, components: Components, metrics: Metrics) -> None:
         http_client: httpx.AsyncClient = container.http_client()
-        governance: Governance = await resolved(container.governance())
+        bus = container.event_bus()
         every_job = [
-            *build_jobs(core, self._settings, metrics, http_client, container.event_bus()),
-            build_webhook_job(governance, self._settings, metrics),
+            *build_jobs(components.core, self._settings, metrics, http_client, bus),
+            build_webhook_job(components.governance, self._settings, metrics),
         ]
         jobs = [job for job in every_job if job.name in job_names(self._job_names)]
-        self._runner = JobRunner(jobs, locks, self._owner)
+        self._runner = JobRunner(jobs, components.locks, self._owner)
         tasks = [asyncio.create_task(self._runner.run(), name="jobs")]
         port = self._settings.worker.metrics_port
         if port:

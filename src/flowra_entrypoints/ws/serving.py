@@ -13,6 +13,7 @@ from loguru import logger
 from flowra_core.domain.datetimes import format_timestamp
 from flowra_core.domain.errors import DomainError, ErrorCode, ServiceUnavailable
 from flowra_core.ports.clock import IdGenerator
+from flowra_entrypoints.transport_errors import TransportCode, TransportError
 from flowra_entrypoints.ws.connection import Connection, PeerGoneError
 from flowra_entrypoints.ws.frames import CloseCode, Connected, OutboundFrame, encode, seconds
 from flowra_entrypoints.ws.handshake import Admission, HandshakeGate, HandshakeRequest
@@ -79,7 +80,7 @@ class ConnectionServer:
         except ServiceUnavailable:
             await self._refuse(socket, request, _unavailable("A dependency is unavailable"))
             return
-        except DomainError as error:
+        except (DomainError, TransportError) as error:
             await self._refuse(socket, request, error)
             return
         task = asyncio.current_task()
@@ -129,7 +130,9 @@ class ConnectionServer:
         admission = await self._gate.admit(request)
         limit = self._limits.max_connections_per_user
         if self._hub.count_of(admission.actor.user_id) >= limit:
-            raise DomainError(ErrorCode.RATE_LIMITED, f"At most {limit} open connections per user")
+            raise TransportError(
+                TransportCode.RATE_LIMITED, f"At most {limit} open connections per user"
+            )
         return admission
 
     def _connected_frame(self, connection: Connection) -> OutboundFrame:
@@ -192,7 +195,7 @@ class ConnectionServer:
             return
 
     async def _refuse(
-        self, socket: GatewaySocket, request: HandshakeRequest, error: DomainError
+        self, socket: GatewaySocket, request: HandshakeRequest, error: DomainError | TransportError
     ) -> None:
         # Imported here: http.problems brings Litestar, which processes that build the
         # container without serving HTTP (the worker) must not load.

@@ -175,12 +175,12 @@ class TestGet:
         workspace_id: str,
     ) -> None:
         chat_id = await discussion(core, member, workspace_id, is_public=False)
-        assert await code_of(core.chats.get(admin, workspace_id, chat_id)) is CNF
+        assert await code_of(core.chat_reads.get(admin, workspace_id, chat_id)) is CNF
         assert (
-            await code_of(core.chats.get(outsider, workspace_id, chat_id))
+            await code_of(core.chat_reads.get(outsider, workspace_id, chat_id))
             is ErrorCode.WORKSPACE_NOT_FOUND
         )
-        seen = await core.chats.get(sysadmin, workspace_id, chat_id)
+        seen = await core.chat_reads.get(sysadmin, workspace_id, chat_id)
         assert seen.permissions.can_read
         assert not seen.permissions.can_write
         assert seen.summary.my_role is None
@@ -190,19 +190,19 @@ class TestGet:
     ) -> None:
         other = (await core.workspaces.create(owner, name="Other", description=None)).workspace
         chat_id = await discussion(core, owner, other.id)
-        assert await code_of(core.chats.get(owner, workspace_id, chat_id)) is CNF
-        assert await code_of(core.chats.get(owner, workspace_id, "no-such-chat")) is CNF
+        assert await code_of(core.chat_reads.get(owner, workspace_id, chat_id)) is CNF
+        assert await code_of(core.chat_reads.get(owner, workspace_id, "no-such-chat")) is CNF
 
     async def test_rights_follow_the_callers_role(
         self, core: FlowraCore, member: Actor, admin: Actor, owner: Actor, workspace_id: str
     ) -> None:
         chat_id = await discussion(core, member, workspace_id)
-        as_admin = await core.chats.get(admin, workspace_id, chat_id)
+        as_admin = await core.chat_reads.get(admin, workspace_id, chat_id)
         assert as_admin.permissions.can_read
         assert as_admin.permissions.can_manage
         assert not as_admin.permissions.can_write
         await core.chats.join(owner, workspace_id, chat_id)
-        as_owner = await core.chats.get(owner, workspace_id, chat_id)
+        as_owner = await core.chat_reads.get(owner, workspace_id, chat_id)
         assert as_owner.permissions.can_write
         assert as_owner.permissions.can_manage
         assert as_owner.summary.my_role is ParticipantRole.MEMBER

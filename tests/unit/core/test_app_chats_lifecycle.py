@@ -75,9 +75,9 @@ class TestDelete:
         chat_id = await discussion(core, member, workspace_id)
         await core.chats.delete(admin, workspace_id, chat_id)  # ws admin: manage via read
 
-        assert await code_of(core.chats.get(member, workspace_id, chat_id)) is CNF
+        assert await code_of(core.chat_reads.get(member, workspace_id, chat_id)) is CNF
         assert await code_of(core.chats.delete(member, workspace_id, chat_id)) is CNF
-        listed = await core.chats.list_chats(
+        listed = await core.chat_reads.list_chats(
             member,
             workspace_id,
             types=None,

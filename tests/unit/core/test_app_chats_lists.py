@@ -43,7 +43,7 @@ async def titles(
     joined: bool = False,
     sort: str | None = None,
 ) -> list[str]:
-    page = await core.chats.list_chats(
+    page = await core.chat_reads.list_chats(
         actor, ws, types=types, q=q, joined=joined, sort=sort, limit=None, cursor=None
     )
     return [view.chat.title for view in page.items]
@@ -130,7 +130,7 @@ class TestListChats:
         chats: dict[str, str],
     ) -> None:
         ws = workspace_id
-        list_chats = core.chats.list_chats
+        list_chats = core.chat_reads.list_chats
         first = await list_chats(
             member, ws, types=None, q=None, joined=False, sort="-created_at", limit=3, cursor=None
         )
@@ -164,7 +164,7 @@ class TestListChats:
     async def test_summaries_show_the_callers_role_and_participant_count(
         self, core: FlowraCore, admin: Actor, workspace_id: str, chats: dict[str, str]
     ) -> None:
-        page = await core.chats.list_chats(
+        page = await core.chat_reads.list_chats(
             admin,
             workspace_id,
             types="bug,discussion",
@@ -197,7 +197,7 @@ class TestListChats:
         tc.clock.advance(STEP)
         await core.messages.send(admin, workspace_id, lobby, content="Lunch?")
 
-        page = await core.chats.list_chats(
+        page = await core.chat_reads.list_chats(
             member, workspace_id, types=None, q=None, joined=True, sort=None, limit=1, cursor=None
         )
         [first] = page.items
@@ -205,7 +205,7 @@ class TestListChats:
         # "Adam joined the chat" and both messages; one mentions Mia.
         assert (first.read.unread_count, first.read.mention_count) == (3, 1)
         state = await core.read_markers.mark_read(member, workspace_id, lobby)
-        view = await core.chats.get(member, workspace_id, lobby)
+        view = await core.chat_reads.get(member, workspace_id, lobby)
         assert (view.summary.read.unread_count, view.summary.read.mention_count) == (0, 0)
         assert view.summary.read.last_read_message_id == state.last_read_message_id
 
@@ -222,7 +222,7 @@ class TestActivity:
         chat_id = chats["Alpha task"]
         await core.chats.patch(member, workspace_id, chat_id, ChatChanges(status="Done"))
         await core.chats.patch(member, workspace_id, chat_id, ChatChanges(priority="High"))
-        activity = core.chats.activity
+        activity = core.chat_reads.activity
         first = await activity(admin, workspace_id, chat_id, types=None, limit=2, cursor=None)
         assert [e.type for e in first.items] == ["chat.priority_set", "chat.status_changed"]
         rest = await activity(
@@ -246,7 +246,7 @@ class TestActivity:
     async def test_unknown_types_and_unreadable_chats(
         self, core: FlowraCore, admin: Actor, workspace_id: str, chats: dict[str, str]
     ) -> None:
-        activity = core.chats.activity
+        activity = core.chat_reads.activity
         assert await invalid_fields(
             activity(
                 admin,
@@ -285,7 +285,7 @@ class TestAttachments:
         assert again.chat.version == view.chat.version
         tc.clock.advance(STEP * 3)
         await core.chats.remove_attachment(member, workspace_id, chat_id, file_id)
-        assert (await core.chats.get(member, workspace_id, chat_id)).attachments == ()
+        assert (await core.chat_reads.get(member, workspace_id, chat_id)).attachments == ()
         assert await code_of(
             core.chats.remove_attachment(member, workspace_id, chat_id, file_id)
         ) is (ErrorCode.ATTACHMENT_NOT_FOUND)

@@ -32,7 +32,7 @@ async def summaries(tc: TestCore, chat_id: str) -> list[str]:
 
 
 async def participant_names(core: FlowraCore, actor: Actor, ws: str, chat_id: str) -> list[str]:
-    page = await core.chats.participants(actor, ws, chat_id, limit=None, cursor=None)
+    page = await core.chat_reads.participants(actor, ws, chat_id, limit=None, cursor=None)
     return [view.user.username for view in page.items]
 
 
@@ -116,16 +116,18 @@ class TestParticipants:
         for actor in (bob, owner, admin):
             tc.clock.advance(STEP)
             await core.chats.join(actor, workspace_id, lobby_id)
-        first = await core.chats.participants(member, workspace_id, lobby_id, limit=2, cursor=None)
+        first = await core.chat_reads.participants(
+            member, workspace_id, lobby_id, limit=2, cursor=None
+        )
         assert [v.user.username for v in first.items] == ["mia", "bob"]
         assert first.next_cursor is not None
-        rest = await core.chats.participants(
+        rest = await core.chat_reads.participants(
             member, workspace_id, lobby_id, limit=2, cursor=first.next_cursor
         )
         assert [v.user.username for v in rest.items] == ["olivia", "adam"]
         assert rest.next_cursor is None
         with pytest.raises(ValidationFailed):
-            await core.chats.presence(
+            await core.chat_reads.presence(
                 member, workspace_id, lobby_id, limit=2, cursor=first.next_cursor
             )
 
@@ -135,7 +137,7 @@ class TestParticipants:
         draft = NewChat(title="Secret", is_public=False)
         secret = (await core.chats.create(member, workspace_id, draft)).chat.id
         assert await code_of(
-            core.chats.participants(bob, workspace_id, secret, limit=None, cursor=None)
+            core.chat_reads.participants(bob, workspace_id, secret, limit=None, cursor=None)
         ) is (ErrorCode.CHAT_NOT_FOUND)
 
 
@@ -237,7 +239,9 @@ class TestPresence:
         gone = datetime(2026, 2, 1, 12, tzinfo=UTC)
         presence.disconnected(bob.user_id, gone)
 
-        page = await core.chats.presence(member, workspace_id, lobby_id, limit=None, cursor=None)
+        page = await core.chat_reads.presence(
+            member, workspace_id, lobby_id, limit=None, cursor=None
+        )
         assert [(p.user_id, p.is_online, p.last_seen_at) for p in page.items] == [
             (member.user_id, True, None),
             (bob.user_id, False, gone),
@@ -261,9 +265,9 @@ class TestWorkspaceDeparture:
 
         await core.workspaces.leave(member, workspace_id)
 
-        lobby = await core.chats.get(owner, workspace_id, lobby_id)
+        lobby = await core.chat_reads.get(owner, workspace_id, lobby_id)
         assert lobby.participants == ()
-        task = await core.chats.get(owner, workspace_id, task_id)
+        task = await core.chat_reads.get(owner, workspace_id, task_id)
         assert [p.user.username for p in task.participants] == ["olivia"]
         assert task.chat.assignee_id == member.user_id  # assignments stay
         removals = [

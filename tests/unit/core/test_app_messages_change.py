@@ -78,7 +78,7 @@ class TestMessageIds:
             await code_of(messages.delete(owner, workspace_id, chat_id, workspace_id)),
             await code_of(messages.add_reaction(owner, workspace_id, chat_id, chat_id, "👍")),
             await code_of(messages.remove_reaction(owner, workspace_id, chat_id, chat_id, "👍")),
-            await code_of(messages.get(owner, workspace_id, chat_id, owner.user_id)),
+            await code_of(tc.core.message_reads.get(owner, workspace_id, chat_id, owner.user_id)),
         ]
 
         assert codes == [ErrorCode.MESSAGE_NOT_FOUND] * 5
@@ -111,7 +111,7 @@ class TestEditMessage:
 
         await tc.core.messages.edit(owner, workspace_id, chat_id, message_id, content="#close")
 
-        page = await tc.core.messages.list_top_level(
+        page = await tc.core.message_reads.list_top_level(
             owner, workspace_id, chat_id, limit=None, cursor=None
         )
         assert [view.message.content for view in page.items] == ["#close"]
@@ -188,7 +188,7 @@ class TestDeleteMessage:
 
         await tc.core.messages.delete(callers[deleter], workspace_id, chat_id, message_id)
 
-        view = await tc.core.messages.get(owner, workspace_id, chat_id, message_id)
+        view = await tc.core.message_reads.get(owner, workspace_id, chat_id, message_id)
         assert view.is_deleted
         assert view.message.deleted_by == callers[deleter].user_id
 
@@ -233,7 +233,7 @@ class TestDeleteMessage:
 
         await tc.core.messages.delete(owner, workspace_id, chat_id, message_id)
 
-        view = await tc.core.messages.get(owner, workspace_id, chat_id, message_id)
+        view = await tc.core.message_reads.get(owner, workspace_id, chat_id, message_id)
         assert (view.message.content, view.attachments, view.reactions) == ("", (), ())
         assert view.message.deleted_at == tc.clock.now()
 

@@ -65,8 +65,8 @@ class TestGetMessage:
         reply = await post(tc, owner, workspace_id, chat_id, "re", parent_id=root)
         await tc.core.messages.delete(owner, workspace_id, chat_id, root)
 
-        tombstone = await tc.core.messages.get(owner, workspace_id, chat_id, root)
-        answer = await tc.core.messages.get(owner, workspace_id, chat_id, reply)
+        tombstone = await tc.core.message_reads.get(owner, workspace_id, chat_id, root)
+        answer = await tc.core.message_reads.get(owner, workspace_id, chat_id, reply)
 
         assert (tombstone.is_deleted, tombstone.message.content) == (True, "")
         assert tombstone.message.deleted_by == owner.user_id
@@ -79,8 +79,8 @@ class TestGetMessage:
         elsewhere = await discussion(tc, owner, workspace_id)
         foreign = await post(tc, owner, workspace_id, elsewhere, "there")
 
-        other_chat = await code_of(tc.core.messages.get(owner, workspace_id, chat_id, foreign))
-        unknown = await code_of(tc.core.messages.get(owner, workspace_id, chat_id, "nope"))
+        other_chat = await code_of(tc.core.message_reads.get(owner, workspace_id, chat_id, foreign))
+        unknown = await code_of(tc.core.message_reads.get(owner, workspace_id, chat_id, "nope"))
 
         assert other_chat is unknown is ErrorCode.MESSAGE_NOT_FOUND
 
@@ -107,7 +107,7 @@ class TestGetMessage:
         message_id = await post(tc, owner, workspace_id, chat_id, "hi")
 
         code = await code_of(
-            tc.core.messages.get(callers[caller], workspace_id, chat_id, message_id)
+            tc.core.message_reads.get(callers[caller], workspace_id, chat_id, message_id)
         )
 
         assert code is expected
@@ -124,7 +124,7 @@ class TestTimeline:
         await post(tc, owner, workspace_id, chat_id, "third")
         await tc.core.messages.delete(owner, workspace_id, chat_id, second)
 
-        page = await tc.core.messages.list_top_level(
+        page = await tc.core.message_reads.list_top_level(
             owner, workspace_id, chat_id, limit=None, cursor=None
         )
 
@@ -138,7 +138,7 @@ class TestTimeline:
         chat_id = await discussion(tc, owner, workspace_id)
         for number in range(1, 6):
             await post(tc, owner, workspace_id, chat_id, f"m{number}")
-        service = tc.core.messages
+        service = tc.core.message_reads
 
         first = await service.list_top_level(owner, workspace_id, chat_id, limit=2, cursor=None)
         await post(tc, owner, workspace_id, chat_id, "m6")
@@ -162,7 +162,7 @@ class TestTimeline:
         chat_id = await discussion(tc, owner, workspace_id)
         for number in range(6):
             await tc.core.messages.send(owner, workspace_id, chat_id, content=f"m{number}")
-        service = tc.core.messages
+        service = tc.core.message_reads
 
         whole = await service.list_top_level(owner, workspace_id, chat_id, limit=6, cursor=None)
         paged: list[MessageView] = []
@@ -184,12 +184,12 @@ class TestTimeline:
         elsewhere = await discussion(tc, owner, workspace_id)
         for number in range(3):
             await post(tc, owner, workspace_id, chat_id, f"m{number}")
-        page = await tc.core.messages.list_top_level(
+        page = await tc.core.message_reads.list_top_level(
             owner, workspace_id, chat_id, limit=1, cursor=None
         )
 
         with pytest.raises(ValidationFailed) as failure:
-            await tc.core.messages.list_top_level(
+            await tc.core.message_reads.list_top_level(
                 owner, workspace_id, elsewhere, limit=1, cursor=page.next_cursor
             )
 
@@ -202,7 +202,7 @@ class TestTimeline:
         chat_id = await discussion(tc, owner, workspace_id)
 
         with pytest.raises(ValidationFailed) as failure:
-            await tc.core.messages.list_top_level(
+            await tc.core.message_reads.list_top_level(
                 owner, workspace_id, chat_id, limit=limit, cursor=None
             )
 
@@ -214,7 +214,9 @@ class TestTimeline:
         chat_id = await discussion(tc, owner, workspace_id, is_public=False)
 
         code = await code_of(
-            tc.core.messages.list_top_level(member, workspace_id, chat_id, limit=None, cursor=None)
+            tc.core.message_reads.list_top_level(
+                member, workspace_id, chat_id, limit=None, cursor=None
+            )
         )
 
         assert code is ErrorCode.CHAT_NOT_FOUND
@@ -229,7 +231,7 @@ class TestReplies:
         for number in range(1, 4):
             await post(tc, owner, workspace_id, chat_id, f"r{number}", parent_id=root)
         await post(tc, owner, workspace_id, chat_id, "not in the thread")
-        service = tc.core.messages
+        service = tc.core.message_reads
 
         first = await service.replies(owner, workspace_id, chat_id, root, limit=2, cursor=None)
         second = await service.replies(
@@ -249,7 +251,7 @@ class TestReplies:
 
         codes = [
             await code_of(
-                tc.core.messages.replies(
+                tc.core.message_reads.replies(
                     owner, workspace_id, chat_id, message_id, limit=None, cursor=None
                 )
             )
@@ -270,8 +272,8 @@ class TestMessageView:
         await messages.add_reaction(member, workspace_id, chat_id, message_id, "👍")
         await messages.add_reaction(owner, workspace_id, chat_id, message_id, "🚀")
 
-        as_owner = await messages.get(owner, workspace_id, chat_id, message_id)
-        as_member = await messages.get(member, workspace_id, chat_id, message_id)
+        as_owner = await tc.core.message_reads.get(owner, workspace_id, chat_id, message_id)
+        as_member = await tc.core.message_reads.get(member, workspace_id, chat_id, message_id)
 
         assert as_owner.reactions == (
             ReactionView("🚀", 2, (admin.user_id, owner.user_id), me=True),
@@ -308,7 +310,7 @@ class TestMessageView:
         await post(tc, member, workspace_id, chat_id, "re", parent_id=root)
         reply_time = tc.clock.now()
 
-        page = await tc.core.messages.list_top_level(
+        page = await tc.core.message_reads.list_top_level(
             owner, workspace_id, chat_id, limit=None, cursor=None
         )
 

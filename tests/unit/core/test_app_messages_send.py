@@ -383,7 +383,7 @@ class TestThreads:
 
         await tc.core.messages.delete(owner, workspace_id, chat_id, replies[2].message.id)
 
-        view = await tc.core.messages.get(owner, workspace_id, chat_id, root_id)
+        view = await tc.core.message_reads.get(owner, workspace_id, chat_id, root_id)
         assert view.reply_count == 2
         assert view.last_reply_at == replies[1].message.created_at
 

@@ -126,7 +126,7 @@ class TestSendWithTags:
             owner, workspace_id, chat_id, content="#close"
         )
 
-        page = await tc.core.messages.list_top_level(
+        page = await tc.core.message_reads.list_top_level(
             owner, workspace_id, chat_id, limit=None, cursor=None
         )
         assert sent.bot_reply is not None
@@ -212,7 +212,7 @@ class TestWithTheTagExecutor:
 
         await tc.core.messages.send(owner, workspace_id, view.chat.id, content="#priority high")
 
-        page = await tc.core.messages.list_top_level(
+        page = await tc.core.message_reads.list_top_level(
             owner, workspace_id, view.chat.id, limit=None, cursor=None
         )
         assert [v.message.type for v in page.items] == [MessageType.BOT, MessageType.USER]

@@ -146,7 +146,7 @@ class Rig:
         return [n.type.value for n in inbox.items].count("chat.mention")
 
     async def summaries(self, chat_id: str) -> list[str]:
-        page = await self.core.messages.list_top_level(
+        page = await self.core.message_reads.list_top_level(
             self.alice, self.workspace_id, chat_id, limit=50, cursor=None
         )
         return [m.message.content for m in page.items if m.message.type == "system"]
@@ -355,7 +355,7 @@ class TestAProcessThatDied:
 
         await rig.sweep_after(timedelta(milliseconds=1))
         assert rig.tasks() == []
-        page = await rig.core.messages.list_top_level(
+        page = await rig.core.message_reads.list_top_level(
             rig.alice, rig.workspace_id, chat_id, limit=10, cursor=None
         )
         assert [m.message.content for m in page.items][:1] == ["@bob please look"]

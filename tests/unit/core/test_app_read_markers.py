@@ -228,7 +228,7 @@ class TestRememberedCounts:
     count again, so a list never shows counts older than the chat."""
 
     async def listed(self, tc: TestCore, actor: Actor, workspace_id: str) -> dict[str, ChatUnread]:
-        page = await tc.core.chats.list_chats(
+        page = await tc.core.chat_reads.list_chats(
             actor, workspace_id, types=None, q=None, joined=True, sort=None, limit=None, cursor=None
         )
         return {view.chat.id: view.read for view in page.items}

@@ -45,7 +45,7 @@ async def work_item(tc: TestCore, creator: Actor, workspace_id: str, kind: str =
 
 async def summaries(tc: TestCore, actor: Actor, workspace_id: str, chat_id: str) -> list[str]:
     """The chat's system messages, oldest first."""
-    page = await tc.core.messages.list_top_level(
+    page = await tc.core.message_reads.list_top_level(
         actor, workspace_id, chat_id, limit=100, cursor=None
     )
     return [

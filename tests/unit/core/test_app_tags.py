@@ -202,7 +202,7 @@ class TestExecutionRules:
         text = await reply(core, team, "#task X #priority nope #priority Low #due 2026-02-01")
         assert text.count("✅") == 3
         assert [len(c.events) for c in journal.commits[before:]] == [1, 1, 1]
-        chat = await core.chats.get(team.alice, team.ws, team.chat_id)
+        chat = await core.chat_reads.get(team.alice, team.ws, team.chat_id)
         assert (chat.chat.priority, chat.chat.status) == (Priority.LOW, Status.TO_DO)
 
     async def test_e4_a_lasting_conflict_fails_only_that_tag(

@@ -124,7 +124,7 @@ class TestAppliedAndUnchanged:
         self, core: FlowraCore, team: Team
     ) -> None:
         await lines(core, team, "#assignee @carol")
-        view = await core.chats.get(team.alice, team.ws, team.chat_id)
+        view = await core.chat_reads.get(team.alice, team.ws, team.chat_id)
         assert sorted(p.user.username for p in view.participants) == ["Bob", "alice", "carol"]
         assert view.summary.assignee is not None
         assert view.summary.assignee.username == "carol"

@@ -11,6 +11,7 @@ import pytest
 
 from flowra_core.domain.errors import ErrorCode
 from flowra_entrypoints.http.problems import STATUS_OF
+from flowra_entrypoints.transport_errors import ProblemCode, TransportCode
 
 from .contract_check import DocumentCheckingTransport
 
@@ -18,6 +19,10 @@ W = "/api/v1/workspaces/{workspace_id}"
 C = W + "/chats/{chat_id}"
 METHODS = {"get", "put", "post", "delete", "patch"}
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def _code(text: str) -> ProblemCode:
+    return TransportCode(text) if text in TransportCode.__members__ else ErrorCode(text)
 
 
 @pytest.fixture
@@ -41,7 +46,7 @@ def test_the_problem_schema_names_every_error_code(schema: dict[str, Any]) -> No
     code = problem["properties"]["code"]
     if "$ref" in code:
         code = schema["components"]["schemas"][code["$ref"].rsplit("/", 1)[1]]
-    assert set(code["enum"]) == {c.value for c in ErrorCode}
+    assert set(code["enum"]) == {c.value for c in (*ErrorCode, *TransportCode)}
     assert "errors" in problem["properties"]
 
 
@@ -55,7 +60,7 @@ def test_every_error_response_is_a_problem_with_its_codes(schema: dict[str, Any]
             codes = response.get("x-error-codes", [])
             if content != {"application/problem+json": {"schema": PROBLEM_REF}}:
                 wrong.append(f"{route} {status}: {content}")
-            elif not codes or any(STATUS_OF[ErrorCode(c)] != int(status) for c in codes):
+            elif not codes or any(STATUS_OF[_code(c)] != int(status) for c in codes):
                 wrong.append(f"{route} {status}: codes {codes}")
     assert wrong == []
 

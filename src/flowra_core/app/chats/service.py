@@ -1,20 +1,23 @@
 """Chats and work items (http-api.md "Chats and work items"): the REST use cases.
 
-The commands and their rules are in `chat_commands` (shared with the `#tag` executor); the
-reads in `chat_queries`. This service turns their results into the resources the API returns.
+The commands and their rules are in `chats.commands` (shared with the `#tag` executor); the
+reads are `ChatReads` (`FlowraCore.chat_reads`). This service turns the commands' results into
+the resources the API returns.
 """
 
 from __future__ import annotations
 
 from flowra_core.app.actor import Actor
 from flowra_core.app.chats.change import ChatChange
-from flowra_core.app.chats.queries import ChatReads
-from flowra_core.app.chats.views import ChatView, ParticipantView
+from flowra_core.app.chats.commands import ChatCommands
+from flowra_core.app.chats.views import ChatView, ChatViews, ParticipantView
 from flowra_core.domain.chat import ChatChanges, NewChat
 
 
-class ChatService(ChatReads):
-    """Built like `ChatReads`: (commands, views, chats, event_store, presence)."""
+class ChatService:
+    def __init__(self, commands: ChatCommands, views: ChatViews) -> None:
+        self._commands = commands
+        self._views = views
 
     async def _view(self, actor: Actor, change: ChatChange) -> ChatView:
         return await self._views.chat(actor, change.workspace, change.chat)

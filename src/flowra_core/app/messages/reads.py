@@ -43,7 +43,7 @@ def message_in_chat(message: Message | None, chat_id: str, message_id: str) -> M
 
 
 class MessageReads:
-    """The queries of the message routes; `MessageService` adds the commands."""
+    """The queries of the message routes (the commands are `MessageService`)."""
 
     def __init__(self, access: ChatAccess, messages: MessageStore, users: UserStore) -> None:
         self._access = access

@@ -1,5 +1,5 @@
-"""Messages (http-api.md "Messages", domain.md §4): send with tags, edit, delete, react; the
-queries come from `MessageReads`."""
+"""Messages (http-api.md "Messages", domain.md §4): send with tags, edit, delete, react. The
+queries are `MessageReads` (`FlowraCore.message_reads`)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from flowra_core.app import policy
 from flowra_core.app.actor import Actor
 from flowra_core.app.chats.access import ChatAccess
 from flowra_core.app.messages.files import FileService
-from flowra_core.app.messages.reads import MessageReads, message_in_chat, message_kind
-from flowra_core.app.messages.views import MessageView
+from flowra_core.app.messages.reads import message_in_chat, message_kind
+from flowra_core.app.messages.views import MessageView, MessageViews
 from flowra_core.app.write_path import AggregateKind, WritePath
 from flowra_core.domain.chat import Chat
 from flowra_core.domain.events import DomainEvent
@@ -76,7 +76,7 @@ Authorize = Callable[[Workspace, Chat, Message], None]
 Decide = Callable[[Message], list[DomainEvent]]
 
 
-class MessageService(MessageReads):
+class MessageService:
     def __init__(
         self,
         write: WritePath,
@@ -86,8 +86,11 @@ class MessageService(MessageReads):
         files: FileService,
         tags: TagRunner,
     ) -> None:
-        super().__init__(access, messages, users)
         self._write = write
+        self._access = access
+        self._messages = messages
+        self._users = users
+        self._views = MessageViews(users, messages)
         self._files = files
         self._tags = tags
 

@@ -44,6 +44,7 @@ from flowra_entrypoints.http.sessions import (
 )
 from flowra_entrypoints.http.strict_bodies import optional_strict_body
 from flowra_entrypoints.identity import CookiePolicy, IdentitySide
+from flowra_entrypoints.transport_errors import TransportCode, TransportError
 
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 
@@ -181,7 +182,7 @@ class AuthController(Controller):
         )
         return Redirect(request.url, status_code=302, cookies=[pending])
 
-    @problems(ErrorCode.NOT_FOUND, ErrorCode.INVALID_OAUTH_STATE, ErrorCode.LOGIN_FAILED)
+    @problems(ErrorCode.NOT_FOUND, TransportCode.INVALID_OAUTH_STATE, ErrorCode.LOGIN_FAILED)
     @get("/callback", guards=[keycloak_only], summary="Finish the browser login (Keycloak)")
     async def callback(
         self,
@@ -196,7 +197,9 @@ class AuthController(Controller):
         keycloak = identity.require_keycloak()
         pending = keycloak.login_state.open(request.cookies.get(LOGIN_COOKIE))
         if oauth_state != pending.state:
-            raise DomainError(ErrorCode.INVALID_OAUTH_STATE, "The login state does not match")
+            raise TransportError(
+                TransportCode.INVALID_OAUTH_STATE, "The login state does not match"
+            )
         if error is not None or not code:
             reason = error or "no authorization code"
             raise DomainError(ErrorCode.LOGIN_FAILED, f"The login failed ({reason[:100]})")

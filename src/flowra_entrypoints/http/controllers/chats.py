@@ -81,7 +81,7 @@ class ChatsController(Controller):
         limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[ChatSummaryResponse]:
-        page = await core.chats.list_chats(
+        page = await core.chat_reads.list_chats(
             actor,
             workspace_id,
             types=type,
@@ -97,7 +97,7 @@ class ChatsController(Controller):
     async def get_chat(
         self, workspace_id: FromPath[Id], chat_id: FromPath[Id], actor: CurrentActor, core: Core
     ) -> ChatResponse:
-        return chat_response(await core.chats.get(actor, workspace_id, chat_id))
+        return chat_response(await core.chat_reads.get(actor, workspace_id, chat_id))
 
     @problems(ErrorCode.FORBIDDEN, ErrorCode.NOT_PARTICIPANT, ErrorCode.NOT_A_WORK_ITEM)
     @patch(C, summary="Change title or work-item fields")
@@ -184,7 +184,7 @@ class ChatsController(Controller):
         limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[ParticipantResponse]:
-        page = await core.chats.participants(
+        page = await core.chat_reads.participants(
             actor, workspace_id, chat_id, limit=limit, cursor=cursor
         )
         return list_response(page, participant_response)
@@ -226,7 +226,9 @@ class ChatsController(Controller):
         limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[PresenceResponse]:
-        page = await core.chats.presence(actor, workspace_id, chat_id, limit=limit, cursor=cursor)
+        page = await core.chat_reads.presence(
+            actor, workspace_id, chat_id, limit=limit, cursor=cursor
+        )
         return list_response(page, presence_response)
 
     @get(C + "/activity", summary="The chat's history, newest first")
@@ -240,7 +242,7 @@ class ChatsController(Controller):
         limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[EventResponse]:
-        page = await core.chats.activity(
+        page = await core.chat_reads.activity(
             actor, workspace_id, chat_id, types=type, limit=limit, cursor=cursor
         )
         return list_response(page, event_response)

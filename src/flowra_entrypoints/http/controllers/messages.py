@@ -74,7 +74,7 @@ class MessagesController(Controller):
         limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[MessageResponse]:
-        page = await core.messages.list_top_level(
+        page = await core.message_reads.list_top_level(
             actor, workspace_id, chat_id, limit=limit, cursor=cursor
         )
         return list_response(page, message_response)
@@ -88,7 +88,7 @@ class MessagesController(Controller):
         actor: CurrentActor,
         core: Core,
     ) -> MessageResponse:
-        view = await core.messages.get(actor, workspace_id, chat_id, message_id)
+        view = await core.message_reads.get(actor, workspace_id, chat_id, message_id)
         return message_response(view)
 
     @problems(ErrorCode.FORBIDDEN, ErrorCode.NOT_PARTICIPANT, ErrorCode.MESSAGE_DELETED)
@@ -130,7 +130,7 @@ class MessagesController(Controller):
         limit: FromQuery[Limit | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> ListResponse[MessageResponse]:
-        page = await core.messages.replies(
+        page = await core.message_reads.replies(
             actor, workspace_id, chat_id, message_id, limit=limit, cursor=cursor
         )
         return list_response(page, message_response)

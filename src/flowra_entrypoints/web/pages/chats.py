@@ -45,7 +45,7 @@ async def sidebar_context(
     chats: list[ChatSummaryResponse] = []
     cursor: str | None = None
     for _ in range(_SIDEBAR_PAGES):
-        listed = await core.chats.list_chats(
+        listed = await core.chat_reads.list_chats(
             viewer.actor,
             workspace_id,
             types=None,
@@ -87,13 +87,13 @@ async def chat_context(
     request: AnyRequest, viewer: Viewer, workspace_id: str, chat_id: str
 ) -> dict[str, Any]:
     core = core_of(request)
-    chat = chat_response(await core.chats.get(viewer.actor, workspace_id, chat_id))
-    listed = await core.messages.list_top_level(
+    chat = chat_response(await core.chat_reads.get(viewer.actor, workspace_id, chat_id))
+    listed = await core.message_reads.list_top_level(
         viewer.actor, workspace_id, chat_id, limit=PAGE_SIZE, cursor=None
     )
     messages = [message_response(view) for view in reversed(listed.items)]
     typed = chat.type != ChatType.DISCUSSION.value
-    presence = await core.chats.presence(
+    presence = await core.chat_reads.presence(
         viewer.actor, workspace_id, chat_id, limit=_PAGE_LIMIT, cursor=None
     )
     members = await _members(request, viewer, workspace_id)

@@ -49,7 +49,7 @@ async def older_messages(
     cursor: FromQuery[str | None] = None,
 ) -> Response[str]:
     """A page of older messages (oldest first) with the loader of the page before it."""
-    listed = await core_of(request).messages.list_top_level(
+    listed = await core_of(request).message_reads.list_top_level(
         viewer.actor, workspace_id, chat_id, limit=PAGE_SIZE, cursor=cursor
     )
     return page(
@@ -71,7 +71,7 @@ async def one_message(
     chat_id: FromPath[str],
     message_id: FromPath[str],
 ) -> Response[str]:
-    view = await core_of(request).messages.get(viewer.actor, workspace_id, chat_id, message_id)
+    view = await core_of(request).message_reads.get(viewer.actor, workspace_id, chat_id, message_id)
     return _one(request, viewer, view, workspace_id)
 
 
@@ -86,9 +86,9 @@ async def thread(
     """The thread pane: the message, its replies (oldest first) and a reply form."""
     core = core_of(request)
     parent = message_response(
-        await core.messages.get(viewer.actor, workspace_id, chat_id, message_id)
+        await core.message_reads.get(viewer.actor, workspace_id, chat_id, message_id)
     )
-    replies = await core.messages.replies(
+    replies = await core.message_reads.replies(
         viewer.actor, workspace_id, chat_id, message_id, limit=THREAD_SIZE, cursor=None
     )
     return page(
@@ -127,7 +127,7 @@ async def delete_message(
 ) -> Response[str]:
     core = core_of(request)
     await core.messages.delete(viewer.actor, workspace_id, chat_id, message_id)
-    view = await core.messages.get(viewer.actor, workspace_id, chat_id, message_id)
+    view = await core.message_reads.get(viewer.actor, workspace_id, chat_id, message_id)
     return _one(request, viewer, view, workspace_id)
 
 
@@ -143,7 +143,7 @@ async def toggle_reaction(
     emoji = form_text(await request.form(), "emoji")
     core = core_of(request)
     current = message_response(
-        await core.messages.get(viewer.actor, workspace_id, chat_id, message_id)
+        await core.message_reads.get(viewer.actor, workspace_id, chat_id, message_id)
     )
     mine = any(r.emoji == emoji and r.me for r in current.reactions)
     change = core.messages.remove_reaction if mine else core.messages.add_reaction

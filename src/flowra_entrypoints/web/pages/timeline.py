@@ -39,7 +39,7 @@ async def activity_context(
     cursor: str | None,
     names: dict[str, str],
 ) -> dict[str, Any]:
-    listed = await core.chats.activity(
+    listed = await core.chat_reads.activity(
         viewer.actor, workspace_id, chat_id, types=None, limit=ACTIVITY_PAGE, cursor=cursor
     )
     events = [event_response(envelope) for envelope in listed.items]
