@@ -31,6 +31,10 @@ def test_dots_of_authors_and_members_start_online_from_the_server(new_page: NewP
     bob.get_by_role("button", name="Join chat").click()
     live(bob)  # bob is online from here on, and stays so: no further presence event
     send(bob, "hello from bob")
+    message(bob, "hello from bob").get_by_role("button", name="Reply").click()
+    bob.get_by_label("Reply", exact=True).fill("and a reply")
+    bob.get_by_role("button", name="Send reply").click()
+    expect(bob.get_by_role("log", name="Replies").locator("article")).to_have_count(1)
     bob_id = message(bob, "hello from bob").get_attribute("data-author-id")
     assert bob_id
 
@@ -42,6 +46,10 @@ def test_dots_of_authors_and_members_start_online_from_the_server(new_page: NewP
     expect(author_dot).to_have_attribute("data-online", "true")
     live(alice)
     expect(author_dot).to_have_attribute("data-online", "true")
+    # a fragment loaded later (the thread) takes the state the page was given
+    message(alice, "hello from bob").get_by_role("button", name="1 reply").click()
+    reply = alice.get_by_role("log", name="Replies").locator("article").filter(has_text="and a reply")
+    expect(reply.locator(".presence")).to_have_attribute("data-online", "true")
 
     members = alice.goto(f"/workspaces/{workspace_id}/members")
     assert members is not None

@@ -76,12 +76,13 @@ document.addEventListener("htmx:confirm", (event) => {
   if (!event.detail.question || !confirmDialog) return;
   event.preventDefault();
   const { elt, question, issueRequest } = event.detail;
+  const opener = document.activeElement;
   confirmDialog.querySelector("#confirm-question").textContent = question;
   confirmDialog.querySelector("#confirm-action").textContent = elt.closest("[data-confirm-action]")?.dataset.confirmAction || "Confirm";
   confirmDialog.returnValue = "";
   confirmDialog.addEventListener("close", () => {
     if (confirmDialog.returnValue === "confirm") issueRequest(true);
-    else if (elt.isConnected) elt.focus?.();
+    else if (opener?.isConnected) opener.focus();
   }, { once: true });
   confirmDialog.showModal();
 });
