@@ -48,7 +48,8 @@ def test_dots_of_authors_and_members_start_online_from_the_server(new_page: NewP
     expect(author_dot).to_have_attribute("data-online", "true")
     # a fragment loaded later (the thread) takes the state the page was given
     message(alice, "hello from bob").get_by_role("button", name="1 reply").click()
-    reply = alice.get_by_role("log", name="Replies").locator("article").filter(has_text="and a reply")
+    replies = alice.get_by_role("log", name="Replies")
+    reply = replies.locator("article").filter(has_text="and a reply")
     expect(reply.locator(".presence")).to_have_attribute("data-online", "true")
 
     members = alice.goto(f"/workspaces/{workspace_id}/members")
