@@ -10,7 +10,14 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Response
 
 from flowra_core.app.task_filters import TaskFilters
-from flowra_core.domain.chat import ChatChanges, NewChat, Priority, StatusCategory
+from flowra_core.domain.chat import (
+    ChatChanges,
+    NewChat,
+    Priority,
+    StatusCategory,
+    parse_category,
+)
+from flowra_core.ports.chats import TaskSort
 from flowra_entrypoints.http.dto.chats import board_response, chat_summary_response
 from flowra_entrypoints.web.pages.chats import W, core_of, sidebar_context
 from flowra_entrypoints.web.pages.common import AnyRequest, form_text, page
@@ -129,10 +136,11 @@ async def column_more(
             priority=priority or None,
             q=q or None,
         ),
-        sort=sort or "board",
+        sort=sort or TaskSort.BOARD.value,
         limit=PER_COLUMN,
         cursor=cursor,
     )
+    column = parse_category(category)  # valid: the core has read the list by it
     return page(
         request,
         "fragments/board_more.html",
@@ -140,8 +148,8 @@ async def column_more(
         workspace_id=workspace_id,
         items=[chat_summary_response(view) for view in listed.items],
         next_cursor=listed.next_cursor,
-        category=category,
-        column_title=StatusCategory(category).board_title,
+        category=column.value,
+        column_title=column.board_title,
         targets=_targets(),
         filters=filters,
     )
