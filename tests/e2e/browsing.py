@@ -61,6 +61,14 @@ def column(page: Page, title: str) -> Locator:
     return page.get_by_role("region", name=title, exact=True)
 
 
+def confirm(page: Page, action: str) -> None:
+    """Answers the page's confirmation dialog with its button named `action`."""
+    dialog = page.get_by_role("dialog", name="Are you sure?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name=action, exact=True).click()
+    expect(dialog).to_be_hidden()
+
+
 def live(page: Page) -> None:
     """Wait until the page's WebSocket is connected and subscribed."""
     expect(page.locator("#live")).to_have_attribute("data-state", "connected")

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from .browsing import (
     assert_accessible,
+    confirm,
     create_chat,
     create_workspace,
     message,
@@ -75,8 +76,8 @@ def test_history_pages_in_on_scroll_and_messages_can_be_edited_reacted_and_delet
     expect(fixed.get_by_role("button", name="👍 1")).to_have_attribute("aria-pressed", "true")
     fixed.get_by_role("button", name="👍 1").click()
     expect(fixed.get_by_role("button", name="React with thumbs up")).to_be_visible()
-    page.once("dialog", lambda dialog: dialog.accept())
     fixed.get_by_role("button", name="Delete").click()
+    confirm(page, "Delete message")
     expect(log.locator("article.deleted")).to_contain_text("This message was deleted.")
 
 
@@ -130,9 +131,11 @@ def test_search_settings_members_and_keyboard(new_page: NewPage, server: Server)
     expect(page.locator(".toast").filter(has_text="Saved")).to_be_visible()
     page.get_by_label(re.compile("Type the workspace's name")).fill("wrong name")
     page.get_by_role("button", name="Delete workspace").click()
+    confirm(page, "Delete workspace")
     expect(page.locator(".toast.error")).to_contain_text("type the workspace's name")
     page.get_by_label(re.compile("Type the workspace's name")).fill("Renamed team")
     page.get_by_role("button", name="Delete workspace").click()
+    confirm(page, "Delete workspace")
     expect(page).to_have_url(re.compile("/workspaces$"))
     expect(page.get_by_role("link", name="Renamed team")).to_have_count(0)
 

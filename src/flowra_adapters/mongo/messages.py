@@ -90,6 +90,12 @@ class MongoMessageStore(MongoStateStore[Message]):
         query = combine(_timeline(chat_id, parent_id), keyset_after(_OLDEST_FIRST, after))
         return await self._find(query, sort=_OLDEST_FIRST, limit=limit)
 
+    async def replies_newest_first(
+        self, chat_id: str, parent_id: str, *, before: Position | None, limit: int
+    ) -> Sequence[Message]:
+        query = combine(_timeline(chat_id, parent_id), keyset_after(_NEWEST_FIRST, before))
+        return await self._find(query, sort=_NEWEST_FIRST, limit=limit)
+
     async def newest_top_level(self, chat_id: str) -> Message | None:
         found = await self._find(_timeline(chat_id, None), sort=_NEWEST_FIRST, limit=1)
         return found[0] if found else None

@@ -65,6 +65,13 @@ class InMemoryMessageStore(InMemoryStateStore[Message]):
         start = 0 if after is None else bisect_right(positions, after)
         return self._messages(positions[start : start + limit])
 
+    async def replies_newest_first(
+        self, chat_id: str, parent_id: str, *, before: Position | None, limit: int
+    ) -> Sequence[Message]:
+        positions = self._replies.get((chat_id, parent_id), [])
+        end = len(positions) if before is None else bisect_left(positions, before)
+        return self._messages(positions[max(0, end - limit) : end][::-1])
+
     async def newest_top_level(self, chat_id: str) -> Message | None:
         positions = self._top_level.get(chat_id, [])
         return self._states.get(positions[-1][1]) if positions else None

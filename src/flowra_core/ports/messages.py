@@ -60,6 +60,13 @@ class MessageStore(StateStore[Message], Protocol):
         """Replies to `parent_id`, tombstones included, oldest first, strictly after `after`."""
         ...
 
+    async def replies_newest_first(
+        self, chat_id: str, parent_id: str, *, before: Position | None, limit: int
+    ) -> Sequence[Message]:
+        """`replies` walked the other way: newest first, strictly before `before` (None: from
+        the newest), so a long thread opens on its latest replies."""
+        ...
+
     async def newest_top_level(self, chat_id: str) -> Message | None:
         """The newest top-level message of the chat of any type, tombstones included."""
         ...

@@ -160,6 +160,24 @@ class TestReplies:
         assert ids(rest) == ["r2"]
         assert await ports.messages.replies("c2", "m1", after=None, limit=5) == []
 
+    async def test_newest_first_before_the_cursor_in_one_thread_only(self, ports: Ports) -> None:
+        await save_all(
+            ports,
+            message("m1", 1),
+            message("r2", 3, parent_id="m1"),
+            message("r1", 2, parent_id="m1"),
+            message("r0", 3, parent_id="m1"),
+            message("o1", 4, parent_id="m9"),
+        )
+        messages = ports.messages
+
+        first = await messages.replies_newest_first("c1", "m1", before=None, limit=2)
+        rest = await messages.replies_newest_first("c1", "m1", before=(at(3), "r0"), limit=5)
+
+        assert ids(first) == ["r2", "r0"]
+        assert ids(rest) == ["r1"]
+        assert await messages.replies_newest_first("c2", "m1", before=None, limit=5) == []
+
 
 class TestThreadStats:
     async def test_counts_the_live_replies_and_the_newest_live_one(self, ports: Ports) -> None:

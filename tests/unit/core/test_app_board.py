@@ -336,3 +336,38 @@ class TestBoard:
                 per_column=per_column,
             )
             assert await invalid_fields(call) == ["per_column"]
+
+    async def test_a_sorted_board_orders_each_column_and_continues_in_that_sort(
+        self, core: FlowraCore, member: Actor, workspace_id: str, board: Board
+    ) -> None:
+        def column(result: Any, index: int = 0) -> list[str]:
+            return [view.chat.title for view in result.columns[index].items]
+
+        async def sorted_board(sort: str | None, per_column: int | None = None) -> Any:
+            return await core.tasks.board(
+                member,
+                workspace_id,
+                types=None,
+                assignee=None,
+                priority=None,
+                q=None,
+                per_column=per_column,
+                sort=sort,
+            )
+
+        assert column(await sorted_board(None)) == ["Write docs", "Q1 roadmap"]  # board order
+        assert column(await sorted_board("-due_date")) == ["Q1 roadmap", "Write docs"]
+        assert column(await sorted_board("-created_at")) == ["Q1 roadmap", "Write docs"]
+        assert column(await sorted_board("priority")) == ["Q1 roadmap", "Write docs"]
+        first = await sorted_board("priority", per_column=1)
+        todo = first.columns[0]
+        assert (column(first), todo.count) == (["Q1 roadmap"], 2)
+        rest = await tasks(
+            core, member, workspace_id, category="todo", sort="priority", cursor=todo.next_cursor
+        )
+        assert rest == ["Write docs"]
+        wrong_sort = tasks(
+            core, member, workspace_id, category="todo", sort="board", cursor=todo.next_cursor
+        )
+        assert await invalid_fields(wrong_sort) == ["cursor"]
+        assert await invalid_fields(sorted_board("newest")) == ["sort"]

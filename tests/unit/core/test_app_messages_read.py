@@ -242,6 +242,42 @@ class TestReplies:
         assert contents(list(second.items)) == ["r3"]
         assert second.next_cursor is None
 
+    async def test_a_thread_newest_first_pages_back_to_older_replies(
+        self, tc: TestCore, owner: Actor, workspace_id: str
+    ) -> None:
+        chat_id = await discussion(tc, owner, workspace_id)
+        root = await post(tc, owner, workspace_id, chat_id, "root")
+        for number in range(1, 6):
+            await post(tc, owner, workspace_id, chat_id, f"r{number}", parent_id=root)
+        await post(tc, owner, workspace_id, chat_id, "not in the thread")
+        read = tc.core.message_reads.replies_newest_first
+
+        first = await read(owner, workspace_id, chat_id, root, limit=2, cursor=None)
+        second = await read(owner, workspace_id, chat_id, root, limit=2, cursor=first.next_cursor)
+        last = await read(owner, workspace_id, chat_id, root, limit=2, cursor=second.next_cursor)
+
+        pages = [contents(list(page.items)) for page in (first, second, last)]
+        assert pages == [["r5", "r4"], ["r3", "r2"], ["r1"]]
+        assert last.next_cursor is None
+
+    async def test_a_cursor_of_the_oldest_first_thread_is_refused(
+        self, tc: TestCore, owner: Actor, workspace_id: str
+    ) -> None:
+        chat_id = await discussion(tc, owner, workspace_id)
+        root = await post(tc, owner, workspace_id, chat_id, "root")
+        for number in range(1, 4):
+            await post(tc, owner, workspace_id, chat_id, f"r{number}", parent_id=root)
+        service = tc.core.message_reads
+        oldest = await service.replies(owner, workspace_id, chat_id, root, limit=1, cursor=None)
+
+        code = await code_of(
+            service.replies_newest_first(
+                owner, workspace_id, chat_id, root, limit=1, cursor=oldest.next_cursor
+            )
+        )
+
+        assert code is ErrorCode.VALIDATION_ERROR
+
     async def test_the_thread_of_an_unknown_or_foreign_message_is_not_found(
         self, tc: TestCore, owner: Actor, workspace_id: str
     ) -> None:

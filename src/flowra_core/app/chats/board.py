@@ -25,8 +25,8 @@ DEFAULT_PER_COLUMN = 20
 
 @dataclass(frozen=True, slots=True)
 class BoardColumn:
-    """`next_cursor` continues on `W/tasks?category=<category>&sort=board` with the same
-    filters."""
+    """`next_cursor` continues on `W/tasks?category=<category>&sort=<the board's sort>` with
+    the same filters."""
 
     category: StatusCategory
     title: str
@@ -100,16 +100,17 @@ class TaskService:
         priority: str | None,
         q: str | None,
         per_column: int | None,
+        sort: str | None = None,
     ) -> Board:
-        """`GET W/board`: per category, the column total and its first items in board order.
-        `types` is the comma list of `type`."""
+        """`GET W/board`: per category, the column total and its first items in board order
+        (or in `sort`, any sort of `W/tasks`). `types` is the comma list of `type`."""
         await self._commands.workspace(actor, workspace_id)
         filters = TaskFilters(type=types, assignee=assignee, priority=priority, q=q)
         base = task_query(
             filters,
             workspace_id=workspace_id,
             actor=actor,
-            sort=TaskSort.BOARD,
+            sort=TaskSort.BOARD if sort is None else task_sort(sort),
             now=self._clock.now(),
         )
         request = PageRequest(_per_column(per_column), None)

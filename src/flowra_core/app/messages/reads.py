@@ -112,3 +112,31 @@ class MessageReads:
             page.items, workspace_id=workspace_id, viewer_id=actor.user_id
         )
         return Page(views, page.next_cursor)
+
+    async def replies_newest_first(
+        self,
+        actor: Actor,
+        workspace_id: str,
+        chat_id: str,
+        message_id: str,
+        *,
+        limit: int | None,
+        cursor: str | None,
+    ) -> Page[MessageView]:
+        """The thread of a message from its newest reply back; `next_cursor` pages to older
+        replies (a thread pane opens on the latest and loads earlier ones on demand). 404
+        MESSAGE_NOT_FOUND for a message not in this chat."""
+        await self._access.readable(actor, workspace_id, chat_id)
+        scope = fingerprint("replies-newest", chat_id=chat_id, message_id=message_id)
+        request = page_request(limit, cursor, scope, key_type=tuple[datetime, str])
+        before = (request.after[0], request.after[1]) if request.after else None
+        rows = await self._messages.replies_newest_first(
+            chat_id, message_id, before=before, limit=request.limit + 1
+        )
+        if not rows:
+            message_in_chat(await self._messages.get(message_id), chat_id, message_id)
+        page = make_page(rows, request, scope, position)
+        views = await self._views.many(
+            page.items, workspace_id=workspace_id, viewer_id=actor.user_id
+        )
+        return Page(views, page.next_cursor)

@@ -103,7 +103,9 @@ async def chat_context(
         context = await activity_context(core, viewer, workspace_id, chat_id, None, names)
     return {
         **context,
-        "online": {view.user_id for view in presence.items if view.is_online},
+        # Participants and workspace members both: message authors' dots start right too.
+        "online": {view.user_id for view in presence.items if view.is_online}
+        | {member.user_id for member in members if member.is_online},
         "chat": chat,
         "messages": messages,
         "older_cursor": listed.next_cursor,

@@ -15,7 +15,7 @@ from flowra_entrypoints.web.viewer import CurrentViewer, Viewer
 from flowra_entrypoints.ws.gateway import WebSocketGateway
 
 M = C + "/messages/{message_id:str}"
-THREAD_SIZE = 100
+THREAD_PAGE = 50  # replies per page of the thread pane
 
 
 @post(C + "/messages", include_in_schema=False, status_code=200)
@@ -83,22 +83,48 @@ async def thread(
     chat_id: FromPath[str],
     message_id: FromPath[str],
 ) -> Response[str]:
-    """The thread pane: the message, its replies (oldest first) and a reply form."""
+    """The thread pane: the message, its latest page of replies (shown oldest first, with a
+    loader of the page before it) and a reply form."""
     core = core_of(request)
     parent = message_response(
         await core.message_reads.get(viewer.actor, workspace_id, chat_id, message_id)
     )
-    replies = await core.message_reads.replies(
-        viewer.actor, workspace_id, chat_id, message_id, limit=THREAD_SIZE, cursor=None
+    replies = await core.message_reads.replies_newest_first(
+        viewer.actor, workspace_id, chat_id, message_id, limit=THREAD_PAGE, cursor=None
     )
     return page(
         request,
         "fragments/thread.html",
         viewer,
         parent=parent,
-        messages=[message_response(view) for view in replies.items],
-        more=replies.next_cursor is not None,
+        messages=[message_response(view) for view in reversed(replies.items)],
+        older_cursor=replies.next_cursor,
         workspace_id=workspace_id,
+    )
+
+
+@get(M + "/thread/older", include_in_schema=False)
+async def older_replies(
+    request: AnyRequest,
+    viewer: CurrentViewer,
+    workspace_id: FromPath[str],
+    chat_id: FromPath[str],
+    message_id: FromPath[str],
+    cursor: FromQuery[str],
+) -> Response[str]:
+    """The page of replies before `cursor` (oldest first), with the loader of the one before."""
+    replies = await core_of(request).message_reads.replies_newest_first(
+        viewer.actor, workspace_id, chat_id, message_id, limit=THREAD_PAGE, cursor=cursor
+    )
+    return page(
+        request,
+        "fragments/older_replies.html",
+        viewer,
+        messages=[message_response(view) for view in reversed(replies.items)],
+        older_cursor=replies.next_cursor,
+        workspace_id=workspace_id,
+        chat_id=chat_id,
+        parent_id=message_id,
     )
 
 
@@ -166,6 +192,7 @@ MESSAGE_ROUTES = [
     older_messages,
     one_message,
     thread,
+    older_replies,
     edit_message,
     delete_message,
     toggle_reaction,

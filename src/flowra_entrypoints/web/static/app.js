@@ -68,6 +68,46 @@ document.addEventListener("click", (event) => {
   }
 });
 
+// ---------- confirmations: every hx-confirm asks in the page's own <dialog> ----------
+// The native confirm() cannot be styled or labelled; this modal dialog traps focus, Esc
+// cancels, and its confirm button names the action (`data-confirm-action`).
+const confirmDialog = document.getElementById("confirm");
+document.addEventListener("htmx:confirm", (event) => {
+  if (!event.detail.question || !confirmDialog) return;
+  event.preventDefault();
+  const { elt, question, issueRequest } = event.detail;
+  const opener = document.activeElement;
+  confirmDialog.querySelector("#confirm-question").textContent = question;
+  confirmDialog.querySelector("#confirm-action").textContent = elt.closest("[data-confirm-action]")?.dataset.confirmAction || "Confirm";
+  confirmDialog.returnValue = "";
+  confirmDialog.addEventListener("close", () => {
+    if (confirmDialog.returnValue === "confirm") issueRequest(true);
+    else if (opener?.isConnected) opener.focus();
+  }, { once: true });
+  confirmDialog.showModal();
+});
+
+// A modal dialog makes the page inert, but Tab past its last control would leave for the
+// browser's own UI; wrap it round so focus stays in the dialog.
+const FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Tab") return;
+  const dialog = [...document.querySelectorAll("dialog[open]")].pop();
+  if (!dialog) return;
+  const controls = [...dialog.querySelectorAll(FOCUSABLE)].filter((el) => el.getClientRects().length > 0);
+  if (controls.length === 0) return;
+  const first = controls[0];
+  const last = controls[controls.length - 1];
+  const inside = dialog.contains(document.activeElement);
+  if (event.shiftKey && (!inside || document.activeElement === first)) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && (!inside || document.activeElement === last)) {
+    event.preventDefault();
+    first.focus();
+  }
+});
+
 // ---------- dark mode, remembered ----------
 const themeButton = document.getElementById("theme-toggle");
 function applyTheme(theme) {
@@ -222,7 +262,9 @@ function dedupeLog(container = log) {
 
 async function messageArticle(messageId) {
   const content = await fragment(`/workspaces/${workspaceId}/chats/${currentChat}/messages/${messageId}`);
-  return content.querySelector("article");
+  const article = content.querySelector("article");
+  fillPresence(article);
+  return article;
 }
 
 function replaceEverywhere(article) {
@@ -274,6 +316,20 @@ async function reloadBoard() {
     window.htmx?.process(fresh);
   }
 }
+
+// ---------- presence dots ----------
+// The page comes with every dot set by the server; a fragment added later (an older page, a
+// thread, a live message) takes the state the page already knows for that person.
+const presence = new Map();
+document.querySelectorAll("[data-presence][data-online]").forEach((dot) => presence.set(dot.dataset.presence, dot.dataset.online));
+function fillPresence(root) {
+  if (!root?.querySelectorAll) return;
+  const dots = [...root.querySelectorAll("[data-presence]"), ...(root.matches("[data-presence]") ? [root] : [])];
+  dots.forEach((dot) => {
+    if (!dot.dataset.online && presence.has(dot.dataset.presence)) dot.dataset.online = presence.get(dot.dataset.presence);
+  });
+}
+document.addEventListener("htmx:load", (event) => fillPresence(event.detail.elt));
 
 // ---------- typing ----------
 const typingLine = document.getElementById("typing");
@@ -442,6 +498,11 @@ document.addEventListener("htmx:afterSwap", (event) => {
     pane.querySelector("#reply-text")?.focus();
   }
   if (event.detail.target.id === "thread-replies") dedupeLog(event.detail.target);
+  if (event.detail.requestConfig?.elt?.classList.contains("older-replies")) {
+    // The loader is gone with its page in place: keep the keyboard where the reader was.
+    const replies = document.getElementById("thread-replies");
+    (replies?.querySelector(".older-replies") || replies)?.focus();
+  }
   if (event.detail.target === log) {
     dedupeLog();
     if (event.detail.requestConfig?.elt?.id === "composer") toBottom();
@@ -502,8 +563,9 @@ document.addEventListener("flowra:event", (event) => {
     return;
   }
   if (type === "presence.changed") {
+    presence.set(frame.user_id, String(frame.status === "online"));
     document.querySelectorAll(`[data-presence="${CSS.escape(frame.user_id)}"]`).forEach((dot) => {
-      dot.dataset.online = String(frame.status === "online");
+      dot.dataset.online = presence.get(frame.user_id);
     });
     return;
   }
