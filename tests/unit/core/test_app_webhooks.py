@@ -42,7 +42,7 @@ class World:
 
 async def world(*answers: int | None) -> tuple[World, Actor, str, str]:
     ports = in_memory_governance_ports()
-    flowra = await build_test_core(reactions=with_webhooks(ports.webhooks))
+    flowra = await build_test_core(reactions=with_webhooks(ports.webhooks, ports.endpoint_cache))
     receiver = InMemoryWebhookReceiver(*answers)
     governance = Governance(flowra.core, ports, webhook_sender=receiver)
     alice = await flowra.user("alice")
@@ -156,3 +156,50 @@ async def test_registration_checks_rights_url_and_events() -> None:
         with pytest.raises(ValidationFailed) as invalid:
             await w.governance.webhooks.create(alice, ws, url=URL, events=events)
         assert invalid.value.errors[0].field == "events"
+
+
+async def test_a_change_through_this_process_applies_to_its_very_next_commit() -> None:
+    w, alice, ws, chat = await world()
+    await w.flowra.core.messages.send(alice, ws, chat, content="before")  # caches "none"
+    endpoint = await w.governance.webhooks.create(alice, ws, url=URL, events=["message.created"])
+    await w.flowra.core.messages.send(alice, ws, chat, content="after")  # no clock advance
+    report = await w.dispatcher.run_once()
+    assert [o for o, _ in report.outcomes] == ["delivered"]
+    await w.governance.webhooks.update(
+        alice, ws, endpoint.id, url=None, events=["message.edited"], reactivate=False
+    )
+    await w.flowra.core.messages.send(alice, ws, chat, content="filtered out")
+    assert await w.dispatcher.run_once() == type(report)()
+
+
+async def test_a_disabled_endpoint_gets_nothing_new_and_parks_what_was_queued() -> None:
+    w, alice, ws, chat = await world()
+    endpoint = await w.governance.webhooks.create(alice, ws, url=URL, events=["message.created"])
+    await w.flowra.core.messages.send(alice, ws, chat, content="queued")
+    paused = await w.governance.webhooks.update(
+        alice, ws, endpoint.id, url=None, events=None, reactivate=False, enabled=False
+    )
+    assert paused.status is EndpointStatus.DISABLED
+    await w.flowra.core.messages.send(alice, ws, chat, content="while paused")
+    report = await w.dispatcher.run_once()
+    assert [o for o, _ in report.outcomes] == ["parked"]
+    assert w.receiver.requests == []
+    page = await w.governance.webhooks.deliveries(alice, ws, endpoint.id, limit=None, cursor=None)
+    assert [d.status for d in page.items] == [DeliveryStatus.PARKED]  # kept, not dropped
+    await w.governance.webhooks.update(
+        alice, ws, endpoint.id, url=None, events=None, reactivate=False, enabled=True
+    )
+    resumed = await w.dispatcher.run_once()
+    assert [o for o, _ in resumed.outcomes] == ["delivered"]
+
+
+async def test_a_delete_stops_deliveries_already_queued_by_a_stale_cache() -> None:
+    """Another instance may still hold the endpoint in its cache (ENDPOINTS_TTL) and queue a
+    delivery for it: the sender reads the endpoint by `_id` and parks it, nothing is sent."""
+    w, alice, ws, chat = await world()
+    endpoint = await w.governance.webhooks.create(alice, ws, url=URL, events=["message.created"])
+    await w.flowra.core.messages.send(alice, ws, chat, content="one")
+    await w.governance.webhooks.delete(alice, ws, endpoint.id)
+    report = await w.dispatcher.run_once()
+    assert [o for o, _ in report.outcomes] == ["parked"]
+    assert w.receiver.requests == []
