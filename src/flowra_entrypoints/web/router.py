@@ -15,6 +15,8 @@ from flowra_entrypoints.container import Container
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.web.errors import flowra_error, http_error, sign_in_required, unexpected
 from flowra_entrypoints.web.pages.activity import ACTIVITY_ROUTES
+from flowra_entrypoints.web.pages.api_tokens import TOKEN_ROUTES
+from flowra_entrypoints.web.pages.audit import AUDIT_ROUTES
 from flowra_entrypoints.web.pages.auth import AUTH_ROUTES
 from flowra_entrypoints.web.pages.board import BOARD_ROUTES
 from flowra_entrypoints.web.pages.chats import CHAT_ROUTES
@@ -24,6 +26,7 @@ from flowra_entrypoints.web.pages.messages import MESSAGE_ROUTES
 from flowra_entrypoints.web.pages.notifications import NOTIFICATION_ROUTES
 from flowra_entrypoints.web.pages.search import SEARCH_ROUTES
 from flowra_entrypoints.web.pages.settings import SETTINGS_ROUTES
+from flowra_entrypoints.web.pages.webhooks import WEBHOOK_ROUTES
 from flowra_entrypoints.web.pages.workspaces import WORKSPACE_ROUTES
 from flowra_entrypoints.web.sessions import CsrfTokens, web_session_book
 from flowra_entrypoints.web.state import WebState
@@ -50,6 +53,9 @@ def web_routers(upload_max_size: int) -> list[Router]:
             *ACTIVITY_ROUTES,
             *SETTINGS_ROUTES,
             *SEARCH_ROUTES,
+            *TOKEN_ROUTES,
+            *WEBHOOK_ROUTES,
+            *AUDIT_ROUTES,
             *file_routes(upload_max_size),
         ],
         dependencies={"viewer": Provide(provide_viewer)},
