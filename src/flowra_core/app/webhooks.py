@@ -58,9 +58,11 @@ class EndpointCache:
 
     An entry is trusted for ENDPOINTS_TTL; the service drops it at once on every create,
     change or delete made through this process, so this instance's very next commit sees the
-    change. Another instance sees a new endpoint or a new event filter within the TTL; a
-    deleted, disabled or failing endpoint is re-read by `_id` when a delivery is sent
-    (`webhook_delivery.py`), so those take effect immediately everywhere."""
+    change. Everywhere, a deleted, disabled or failing endpoint, or an event dropped from its
+    filter, takes effect at once: the sender reads the endpoint by `_id` before each send
+    (`webhook_delivery.py`) and parks what it no longer takes. Only additions (a new endpoint,
+    a wider filter) reach another instance's commits within the TTL: making them immediate
+    there would need a read per commit, which a workspace without webhooks must not pay."""
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[datetime, Sequence[WebhookEndpoint]]] = {}

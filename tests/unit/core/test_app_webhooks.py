@@ -15,7 +15,7 @@ import pytest
 from flowra_core.app.actor import Actor
 from flowra_core.app.governance import Governance
 from flowra_core.app.webhook_delivery import WebhookDispatcher
-from flowra_core.app.webhooks import ENDPOINTS_TTL, with_webhooks
+from flowra_core.app.webhooks import ENDPOINTS_TTL, EndpointCache, WebhookEnqueuer, with_webhooks
 from flowra_core.domain.chat import NewChat
 from flowra_core.domain.errors import DomainError, ErrorCode, ValidationFailed
 from flowra_core.domain.webhooks import DeliveryStatus, EndpointStatus
@@ -203,3 +203,46 @@ async def test_a_delete_stops_deliveries_already_queued_by_a_stale_cache() -> No
     report = await w.dispatcher.run_once()
     assert [o for o, _ in report.outcomes] == ["parked"]
     assert w.receiver.requests == []
+
+
+async def test_two_instances_sharing_the_store() -> None:
+    """Instance B enqueues with its own cache of endpoints, read before A's changes: a delete,
+    a pause or a narrower filter made on A still applies to B's very next commit, at send time
+    (the endpoint is read by `_id`; the delivery is parked, kept, not sent). A new endpoint
+    reaches B's own commits once B's entry expires (ENDPOINTS_TTL)."""
+    w, alice, ws, chat = await world()
+    journal = w.flowra.adapters.event_store
+    b = WebhookEnqueuer(w.store, w.flowra.clock, EndpointCache())
+    hooks = w.governance.webhooks
+    ids = [
+        (await hooks.create(alice, ws, url=URL, events=["message.created"])).id for _ in range(4)
+    ]
+    kept, paused, narrowed, gone = ids
+    await w.flowra.core.messages.send(alice, ws, chat, content="warm")
+    await b.enqueue(journal.appended()[-1])  # B caches the four endpoints
+    await w.dispatcher.run_once()
+    w.receiver.requests.clear()
+
+    await hooks.update(alice, ws, paused, url=None, events=None, reactivate=False, enabled=False)
+    await hooks.update(alice, ws, narrowed, url=None, events=["message.edited"], reactivate=False)
+    await hooks.delete(alice, ws, gone)
+    late = (await hooks.create(alice, ws, url=URL, events=["message.created"])).id
+    await w.flowra.core.messages.send(alice, ws, chat, content="after the changes")
+    await b.enqueue(journal.appended()[-1])  # B, stale: the four old endpoints
+    report = await w.dispatcher.run_once()
+    assert sorted(o for o, _ in report.outcomes) == ["delivered"] * 2 + ["parked"] * 3
+    assert len(w.receiver.requests) == 2  # to `kept`, and to `late` (enqueued by A)
+    for endpoint_id, status in (
+        (paused, "parked"),
+        (narrowed, "parked"),
+        (kept, "delivered"),
+        (late, "delivered"),
+    ):
+        page = await hooks.deliveries(alice, ws, endpoint_id, limit=None, cursor=None)
+        assert page.items[0].status == status
+
+    w.flowra.clock.advance(ENDPOINTS_TTL)  # B's entry expires: it reads the endpoints again
+    await w.flowra.core.messages.send(alice, ws, chat, content="later")
+    await b.enqueue(journal.appended()[-1])
+    report = await w.dispatcher.run_once()
+    assert sorted(o for o, _ in report.outcomes) == ["delivered"] * 2  # `kept` and `late`
