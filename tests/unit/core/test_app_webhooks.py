@@ -227,6 +227,7 @@ async def test_two_instances_sharing_the_store() -> None:
     await hooks.update(alice, ws, narrowed, url=None, events=["message.edited"], reactivate=False)
     await hooks.delete(alice, ws, gone)
     late = (await hooks.create(alice, ws, url=URL, events=["message.created"])).id
+    w.flowra.clock.advance(timedelta(seconds=1))  # within B's TTL; orders the log by time
     await w.flowra.core.messages.send(alice, ws, chat, content="after the changes")
     await b.enqueue(journal.appended()[-1])  # B, stale: the four old endpoints
     report = await w.dispatcher.run_once()
