@@ -87,7 +87,7 @@ def build_in_memory_core(
     ports, _adapters = in_memory_ports(clock=clock, ids=ids, tokens=tokens)
     return FlowraCore(
         replace(ports, blobs=blobs, bus=bus, presence=presence),
-        reactions=with_webhooks(governance_ports.webhooks),
+        reactions=with_webhooks(governance_ports.webhooks, governance_ports.endpoint_cache),
         telemetry=MetricsTelemetry(metrics),
     )
 
@@ -116,7 +116,7 @@ def build_mongo_core(
     )
     return FlowraCore(
         ports,
-        reactions=with_webhooks(governance_ports.webhooks),
+        reactions=with_webhooks(governance_ports.webhooks, governance_ports.endpoint_cache),
         telemetry=MetricsTelemetry(metrics),
     )
 

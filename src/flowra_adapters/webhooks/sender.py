@@ -2,7 +2,12 @@
 production); a host that resolves to a loopback, link-local, private, reserved or multicast
 address is refused unless allowed (`webhooks.allow_private_targets`, or listed in
 `webhooks.allowed_hosts` for on-premise receivers); redirects are never followed; the response
-body is read up to a cap; every call has a timeout."""
+body is read up to a cap; every call has a timeout.
+
+DNS is resolved once per call: the addresses checked are the addresses connected to (no
+DNS-rebinding window between the check and the connection). The request goes to the vetted IP
+with the hostname kept in the `Host` header and, for https, in TLS SNI and certificate
+verification (httpcore's `sni_hostname` request extension)."""
 
 from __future__ import annotations
 
@@ -10,7 +15,8 @@ import asyncio
 import ipaddress
 import socket
 import time
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
@@ -18,6 +24,23 @@ import httpx
 from flowra_core.ports.webhooks import SendResult
 
 RESPONSE_CAP = 4096  # bytes of the receiver's answer kept in the delivery log
+
+# (host, port) -> the addresses it resolves to; raises OSError when it does not resolve.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+@dataclass(frozen=True, slots=True)
+class _Vetted:
+    """A URL whose host resolved to `address`, checked: the call connects to that address."""
+
+    url: httpx.URL
+    host: str
+    address: str
 
 
 def _is_internal(address: str) -> bool:
@@ -40,48 +63,66 @@ class HttpWebhookSender:
         allow_http: bool,
         allow_private_targets: bool,
         allowed_hosts: Collection[str] = (),
+        resolver: Resolver = system_resolver,
     ) -> None:
         self._client = client
+        self._resolve = resolver
         self._allow_http = allow_http
         self._allow_private = allow_private_targets
         self._allowed_hosts = {host.lower() for host in allowed_hosts}
 
     async def check_target(self, url: str) -> str | None:
+        refusal = await self._vet(url, connecting=False)
+        return refusal if isinstance(refusal, str) else None
+
+    async def _vet(self, url: str, *, connecting: bool) -> _Vetted | str | None:
+        """The resolved and checked target, or why it may not be called. A trusted host
+        (allowed by name, or every private target allowed) is resolved only to connect."""
         try:
             parts = urlsplit(url)
             host = (parts.hostname or "").lower()
             port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
+            parsed = httpx.URL(url)
+        except (ValueError, httpx.InvalidURL):
             return "is not a valid URL"
         if parts.scheme not in ("https", "http") or not host:
             return "must be an https:// URL"
         if parts.scheme == "http" and not self._allow_http:
             return "must use https (http is allowed only outside production)"
-        if self._allow_private or host in self._allowed_hosts:
+        trusted = self._allow_private or host in self._allowed_hosts
+        if trusted and not connecting:
             return None
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
+            addresses = await self._resolve(host, port)
         except OSError:
+            addresses = []
+        if not addresses:
             return f"the host {host} does not resolve"
-        for info in infos:
-            address = str(info[4][0])
-            if _is_internal(address) and address not in self._allowed_hosts:
+        for address in addresses:
+            if not trusted and _is_internal(address) and address not in self._allowed_hosts:
                 return (
                     f"resolves to {address}, an internal address (add the host to "
                     "webhooks.allowed_hosts for an on-premise receiver)"
                 )
-        return None
+        return _Vetted(parsed, host, addresses[0])
 
     async def send(self, url: str, body: bytes, headers: dict[str, str]) -> SendResult:
         started = time.perf_counter()
-        refusal = await self.check_target(url)  # again: DNS may have changed since registration
-        if refusal is not None:
-            return SendResult(None, 0, "", error=f"refused target: {refusal}")
+        # Checked again (DNS may have changed since registration), resolved once, pinned.
+        vetted = await self._vet(url, connecting=True)
+        if not isinstance(vetted, _Vetted):
+            return SendResult(None, 0, "", error=f"refused target: {vetted}")
+        pinned = vetted.url.copy_with(host=vetted.address)
+        # The Host header and SNI name the host the URL names, the connection goes to the IP.
+        sent_headers = {**headers, "Host": vetted.url.netloc.decode("ascii")}
         try:
             async with self._client.stream(
-                "POST", url, content=body, headers=headers, follow_redirects=False
+                "POST",
+                pinned,
+                content=body,
+                headers=sent_headers,
+                follow_redirects=False,
+                extensions={"sni_hostname": vetted.host},
             ) as response:
                 kept = bytearray()
                 async for chunk in response.aiter_bytes():

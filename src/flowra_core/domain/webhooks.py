@@ -33,6 +33,7 @@ def offered_event_types() -> frozenset[str]:
 class EndpointStatus(StrEnum):
     ACTIVE = "active"
     FAILING = "failing"  # a delivery gave up after RETRY_FOR; new deliveries are parked
+    DISABLED = "disabled"  # paused by an admin: nothing new is queued, queued ones are parked
 
 
 class DeliveryStatus(StrEnum):

@@ -91,6 +91,48 @@ RULES: dict[tuple[str, str], AuditRule] = {
     ("GET", "/api/v1/audit/export"): AuditRule(AuditAction.DATA_EXPORTED, "audit_log"),
 }
 
+# The web client's writes of the same actions (HTML answers: targets come from the path only).
+WEB = "/workspaces/{workspace_id}"
+WEB_HOOK = WEB + "/webhooks/{endpoint_id}"
+_HOOK_CHANGED = AuditRule(AuditAction.WEBHOOK_CHANGED, "webhook", target_param="endpoint_id")
+RULES.update(
+    {
+        ("POST", WEB + "/tokens"): AuditRule(AuditAction.TOKEN_CREATED, "token"),
+        ("POST", WEB + "/tokens/{token_id}/revoke"): AuditRule(
+            AuditAction.TOKEN_REVOKED, "token", target_param="token_id"
+        ),
+        ("POST", WEB + "/webhooks"): AuditRule(AuditAction.WEBHOOK_CREATED, "webhook"),
+        ("POST", WEB_HOOK): _HOOK_CHANGED,
+        ("POST", WEB_HOOK + "/enable"): _HOOK_CHANGED,
+        ("POST", WEB_HOOK + "/disable"): _HOOK_CHANGED,
+        ("POST", WEB_HOOK + "/reactivate"): _HOOK_CHANGED,
+        ("POST", WEB_HOOK + "/delete"): AuditRule(
+            AuditAction.WEBHOOK_DELETED, "webhook", target_param="endpoint_id"
+        ),
+        ("GET", WEB + "/audit/export"): AuditRule(AuditAction.DATA_EXPORTED, "audit_log"),
+        ("POST", WEB + "/settings"): AuditRule(
+            AuditAction.WORKSPACE_UPDATED, "workspace", "workspace_id"
+        ),
+        ("POST", WEB + "/delete"): AuditRule(
+            AuditAction.WORKSPACE_DELETED, "workspace", "workspace_id"
+        ),
+        ("POST", WEB + "/leave"): AuditRule(AuditAction.MEMBER_LEFT, "workspace", "workspace_id"),
+        ("POST", WEB + "/transfer"): AuditRule(
+            AuditAction.OWNERSHIP_TRANSFERRED, "workspace", "workspace_id"
+        ),
+        ("POST", WEB + "/members/{user_id}/role"): AuditRule(
+            AuditAction.MEMBER_ROLE_CHANGED, "user", target_param="user_id"
+        ),
+        ("POST", WEB + "/members/{user_id}/remove"): AuditRule(
+            AuditAction.MEMBER_REMOVED, "user", target_param="user_id"
+        ),
+        ("POST", WEB + "/invites"): AuditRule(AuditAction.INVITE_CREATED, "invite"),
+        ("POST", WEB + "/invites/{invite_id}/revoke"): AuditRule(
+            AuditAction.INVITE_REVOKED, "invite", target_param="invite_id"
+        ),
+    }
+)
+
 
 def mark_token(scope: Any, token_id: str) -> None:
     """Remember the API token a request authenticated with (auth.py)."""

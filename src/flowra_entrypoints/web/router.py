@@ -22,6 +22,8 @@ from flowra_entrypoints.web.errors import (
     unexpected,
 )
 from flowra_entrypoints.web.pages.activity import ACTIVITY_ROUTES
+from flowra_entrypoints.web.pages.api_tokens import TOKEN_ROUTES
+from flowra_entrypoints.web.pages.audit import AUDIT_ROUTES
 from flowra_entrypoints.web.pages.auth import AUTH_ROUTES
 from flowra_entrypoints.web.pages.board import BOARD_ROUTES
 from flowra_entrypoints.web.pages.chats import CHAT_ROUTES
@@ -31,6 +33,7 @@ from flowra_entrypoints.web.pages.messages import MESSAGE_ROUTES
 from flowra_entrypoints.web.pages.notifications import NOTIFICATION_ROUTES
 from flowra_entrypoints.web.pages.search import SEARCH_ROUTES
 from flowra_entrypoints.web.pages.settings import SETTINGS_ROUTES
+from flowra_entrypoints.web.pages.webhooks import WEBHOOK_ROUTES
 from flowra_entrypoints.web.pages.workspaces import WORKSPACE_ROUTES
 from flowra_entrypoints.web.sessions import CsrfTokens, web_session_book
 from flowra_entrypoints.web.state import WebState
@@ -57,6 +60,9 @@ def web_routers(upload_max_size: int) -> list[Router]:
             *ACTIVITY_ROUTES,
             *SETTINGS_ROUTES,
             *SEARCH_ROUTES,
+            *TOKEN_ROUTES,
+            *WEBHOOK_ROUTES,
+            *AUDIT_ROUTES,
             *file_routes(upload_max_size),
         ],
         dependencies={"viewer": Provide(provide_viewer)},

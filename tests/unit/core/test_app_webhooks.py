@@ -15,7 +15,12 @@ import pytest
 from flowra_core.app.actor import Actor
 from flowra_core.app.governance.services import Governance
 from flowra_core.app.governance.webhook_delivery import WebhookDispatcher
-from flowra_core.app.governance.webhooks import ENDPOINTS_TTL, with_webhooks
+from flowra_core.app.governance.webhooks import (
+    ENDPOINTS_TTL,
+    EndpointCache,
+    WebhookEnqueuer,
+    with_webhooks,
+)
 from flowra_core.domain.chat import NewChat
 from flowra_core.domain.errors import DomainError, ErrorCode, ValidationFailed
 from flowra_core.domain.webhooks import DeliveryStatus, EndpointStatus
@@ -42,7 +47,7 @@ class World:
 
 async def world(*answers: int | None) -> tuple[World, Actor, str, str]:
     ports = in_memory_governance_ports()
-    flowra = await build_test_core(reactions=with_webhooks(ports.webhooks))
+    flowra = await build_test_core(reactions=with_webhooks(ports.webhooks, ports.endpoint_cache))
     receiver = InMemoryWebhookReceiver(*answers)
     governance = Governance(flowra.core, ports, webhook_sender=receiver)
     alice = await flowra.user("alice")
@@ -156,3 +161,94 @@ async def test_registration_checks_rights_url_and_events() -> None:
         with pytest.raises(ValidationFailed) as invalid:
             await w.governance.webhooks.create(alice, ws, url=URL, events=events)
         assert invalid.value.errors[0].field == "events"
+
+
+async def test_a_change_through_this_process_applies_to_its_very_next_commit() -> None:
+    w, alice, ws, chat = await world()
+    await w.flowra.core.messages.send(alice, ws, chat, content="before")  # caches "none"
+    endpoint = await w.governance.webhooks.create(alice, ws, url=URL, events=["message.created"])
+    await w.flowra.core.messages.send(alice, ws, chat, content="after")  # no clock advance
+    report = await w.dispatcher.run_once()
+    assert [o for o, _ in report.outcomes] == ["delivered"]
+    await w.governance.webhooks.update(
+        alice, ws, endpoint.id, url=None, events=["message.edited"], reactivate=False
+    )
+    await w.flowra.core.messages.send(alice, ws, chat, content="filtered out")
+    assert await w.dispatcher.run_once() == type(report)()
+
+
+async def test_a_disabled_endpoint_gets_nothing_new_and_parks_what_was_queued() -> None:
+    w, alice, ws, chat = await world()
+    endpoint = await w.governance.webhooks.create(alice, ws, url=URL, events=["message.created"])
+    await w.flowra.core.messages.send(alice, ws, chat, content="queued")
+    paused = await w.governance.webhooks.update(
+        alice, ws, endpoint.id, url=None, events=None, reactivate=False, enabled=False
+    )
+    assert paused.status is EndpointStatus.DISABLED
+    await w.flowra.core.messages.send(alice, ws, chat, content="while paused")
+    report = await w.dispatcher.run_once()
+    assert [o for o, _ in report.outcomes] == ["parked"]
+    assert w.receiver.requests == []
+    page = await w.governance.webhooks.deliveries(alice, ws, endpoint.id, limit=None, cursor=None)
+    assert [d.status for d in page.items] == [DeliveryStatus.PARKED]  # kept, not dropped
+    await w.governance.webhooks.update(
+        alice, ws, endpoint.id, url=None, events=None, reactivate=False, enabled=True
+    )
+    resumed = await w.dispatcher.run_once()
+    assert [o for o, _ in resumed.outcomes] == ["delivered"]
+
+
+async def test_a_delete_stops_deliveries_already_queued_by_a_stale_cache() -> None:
+    """Another instance may still hold the endpoint in its cache (ENDPOINTS_TTL) and queue a
+    delivery for it: the sender reads the endpoint by `_id` and parks it, nothing is sent."""
+    w, alice, ws, chat = await world()
+    endpoint = await w.governance.webhooks.create(alice, ws, url=URL, events=["message.created"])
+    await w.flowra.core.messages.send(alice, ws, chat, content="one")
+    await w.governance.webhooks.delete(alice, ws, endpoint.id)
+    report = await w.dispatcher.run_once()
+    assert [o for o, _ in report.outcomes] == ["parked"]
+    assert w.receiver.requests == []
+
+
+async def test_two_instances_sharing_the_store() -> None:
+    """Instance B enqueues with its own cache of endpoints, read before A's changes: a delete,
+    a pause or a narrower filter made on A still applies to B's very next commit, at send time
+    (the endpoint is read by `_id`; the delivery is parked, kept, not sent). A new endpoint
+    reaches B's own commits once B's entry expires (ENDPOINTS_TTL)."""
+    w, alice, ws, chat = await world()
+    journal = w.flowra.adapters.event_store
+    b = WebhookEnqueuer(w.store, w.flowra.clock, EndpointCache())
+    hooks = w.governance.webhooks
+    ids = [
+        (await hooks.create(alice, ws, url=URL, events=["message.created"])).id for _ in range(4)
+    ]
+    kept, paused, narrowed, gone = ids
+    await w.flowra.core.messages.send(alice, ws, chat, content="warm")
+    await b.enqueue(journal.appended()[-1])  # B caches the four endpoints
+    await w.dispatcher.run_once()
+    w.receiver.requests.clear()
+
+    await hooks.update(alice, ws, paused, url=None, events=None, reactivate=False, enabled=False)
+    await hooks.update(alice, ws, narrowed, url=None, events=["message.edited"], reactivate=False)
+    await hooks.delete(alice, ws, gone)
+    late = (await hooks.create(alice, ws, url=URL, events=["message.created"])).id
+    w.flowra.clock.advance(timedelta(seconds=1))  # within B's TTL; orders the log by time
+    await w.flowra.core.messages.send(alice, ws, chat, content="after the changes")
+    await b.enqueue(journal.appended()[-1])  # B, stale: the four old endpoints
+    report = await w.dispatcher.run_once()
+    assert sorted(o for o, _ in report.outcomes) == ["delivered"] * 2 + ["parked"] * 3
+    assert len(w.receiver.requests) == 2  # to `kept`, and to `late` (enqueued by A)
+    for endpoint_id, status in (
+        (paused, "parked"),
+        (narrowed, "parked"),
+        (kept, "delivered"),
+        (late, "delivered"),
+    ):
+        page = await hooks.deliveries(alice, ws, endpoint_id, limit=None, cursor=None)
+        assert page.items[0].status == status
+
+    w.flowra.clock.advance(ENDPOINTS_TTL)  # B's entry expires: it reads the endpoints again
+    await w.flowra.core.messages.send(alice, ws, chat, content="later")
+    await b.enqueue(journal.appended()[-1])
+    report = await w.dispatcher.run_once()
+    assert sorted(o for o, _ in report.outcomes) == ["delivered"] * 2  # `kept` and `late`

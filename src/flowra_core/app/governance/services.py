@@ -3,13 +3,13 @@ on the core's write path and stores with ports of their own."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flowra_core.app.core import FlowraCore
 from flowra_core.app.governance.audit import AuditService
 from flowra_core.app.governance.bots import BotService
 from flowra_core.app.governance.tokens import TokenService
-from flowra_core.app.governance.webhooks import WebhookService
+from flowra_core.app.governance.webhooks import EndpointCache, WebhookService
 from flowra_core.ports.audit import AuditLog
 from flowra_core.ports.tokens import ApiTokenStore, BotStore
 from flowra_core.ports.webhooks import WebhookSender, WebhookStore
@@ -21,6 +21,8 @@ class GovernancePorts:
     bots: BotStore
     audit_log: AuditLog
     webhooks: WebhookStore
+    # This process's cache of endpoints, shared by the reaction and the service that changes it
+    endpoint_cache: EndpointCache = field(default_factory=EndpointCache)
 
 
 class Governance:
@@ -32,8 +34,9 @@ class Governance:
         webhook_sender: WebhookSender,
         audit_enabled: bool = True,
     ) -> None:
-        """The webhook reaction is in the core's table already (`with_webhooks(ports.webhooks)`,
-        installed by the composition root): these are the endpoints' management routes."""
+        """The webhook reaction is in the core's table already (`with_webhooks(ports.webhooks,
+        ports.endpoint_cache)`, installed by the composition root): these are the endpoints'
+        management routes, which invalidate that shared cache."""
         self.ports = ports
         core_ports = core.ports
         self.clock = core_ports.clock
@@ -57,4 +60,5 @@ class Governance:
             core_ports.clock,
             core_ports.ids,
             core_ports.tokens,
+            ports.endpoint_cache,
         )

@@ -57,8 +57,14 @@ class WebhookDispatcher:
             if await self._store.earlier_pending(delivery):
                 continue  # an earlier event of this chat goes first
             endpoint = await self._store.endpoint(delivery.endpoint_id)
-            if endpoint is None or endpoint.deleted or endpoint.status is EndpointStatus.FAILING:
-                await self._park(delivery, "the endpoint is failing or deleted")
+            # Read by `_id` now, whatever the enqueuing process had cached: a delete, a pause
+            # or a narrower event filter applies at once on every instance (kept, parked).
+            if endpoint is None or endpoint.deleted or endpoint.status is not EndpointStatus.ACTIVE:
+                await self._park(delivery, "the endpoint is failing, disabled or deleted")
+                report.outcomes.append(("parked", 0.0))
+                continue
+            if not endpoint.wants(delivery.event_type):
+                await self._park(delivery, "the endpoint no longer subscribes to this event")
                 report.outcomes.append(("parked", 0.0))
                 continue
             report.outcomes.append(await self._attempt(delivery, endpoint))

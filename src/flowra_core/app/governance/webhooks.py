@@ -52,6 +52,34 @@ def _checked_events(events: list[str]) -> tuple[str, ...]:
     return tuple(sorted(set(events)))
 
 
+class EndpointCache:
+    """Each workspace's live endpoints as this process last read them, for the reaction that
+    runs on every commit (most workspaces have none: no read per commit for them).
+
+    An entry is trusted for ENDPOINTS_TTL; the service drops it at once on every create,
+    change or delete made through this process, so this instance's very next commit sees the
+    change. Everywhere, a deleted, disabled or failing endpoint, or an event dropped from its
+    filter, takes effect at once: the sender reads the endpoint by `_id` before each send
+    (`webhook_delivery.py`) and parks what it no longer takes. Only additions (a new endpoint,
+    a wider filter) reach another instance's commits within the TTL: making them immediate
+    there would need a read per commit, which a workspace without webhooks must not pay."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[datetime, Sequence[WebhookEndpoint]]] = {}
+
+    def fresh(self, workspace_id: str, now: datetime) -> Sequence[WebhookEndpoint] | None:
+        cached = self._entries.get(workspace_id)
+        if cached is not None and now - cached[0] < ENDPOINTS_TTL:
+            return cached[1]
+        return None
+
+    def keep(self, workspace_id: str, now: datetime, endpoints: Sequence[WebhookEndpoint]) -> None:
+        self._entries[workspace_id] = (now, endpoints)
+
+    def forget(self, workspace_id: str) -> None:
+        self._entries.pop(workspace_id, None)
+
+
 def webhook_body(envelope: EventEnvelope) -> str:
     """The JSON body: event id, type, occurred_at, workspace and the resource (the event)."""
     wire = envelope_to_wire(envelope)
@@ -74,8 +102,10 @@ class WebhookService:
         clock: Clock,
         ids: IdGenerator,
         randomness: SecretTokens,
+        cache: EndpointCache | None = None,
     ) -> None:
         self._store = store
+        self._cache = cache or EndpointCache()
         self._sender = sender
         self._workspaces = workspaces
         self._clock = clock
@@ -122,6 +152,7 @@ class WebhookService:
             updated_at=now,
         )
         await self._store.save_endpoint(endpoint)
+        self._cache.forget(workspace_id)
         return endpoint
 
     async def list_endpoints(self, actor: Actor, workspace_id: str) -> list[WebhookEndpoint]:
@@ -141,9 +172,11 @@ class WebhookService:
         url: str | None,
         events: list[str] | None,
         reactivate: bool,
+        enabled: bool | None = None,
     ) -> WebhookEndpoint:
         """Change the URL or the filter; `reactivate` turns a failing endpoint active again and
-        requeues its parked deliveries."""
+        requeues its parked deliveries; `enabled` false pauses it (no new deliveries, queued
+        ones parked), true resumes it like `reactivate`."""
         await self._admin_workspace(actor, workspace_id, "change webhooks")
         endpoint = await self._own_endpoint(workspace_id, endpoint_id)
         now = self._clock.now()
@@ -153,12 +186,16 @@ class WebhookService:
             events=endpoint.events if events is None else _checked_events(events),
             updated_at=now,
         )
-        if reactivate:
+        resume = reactivate or enabled is True
+        if resume:
             changed = msgspec.structs.replace(
                 changed, status=EndpointStatus.ACTIVE, failing_since=None
             )
+        elif enabled is False:
+            changed = msgspec.structs.replace(changed, status=EndpointStatus.DISABLED)
         await self._store.save_endpoint(changed)
-        if reactivate:
+        self._cache.forget(workspace_id)
+        if resume:
             await self._store.unpark(endpoint_id, now)
         return changed
 
@@ -168,6 +205,7 @@ class WebhookService:
         endpoint = await self._own_endpoint(workspace_id, endpoint_id)
         deleted = msgspec.structs.replace(endpoint, deleted=True, updated_at=self._clock.now())
         await self._store.save_endpoint(deleted)
+        self._cache.forget(workspace_id)
         return deleted
 
     async def deliveries(
@@ -212,13 +250,10 @@ class WebhookEnqueuer:
     """The reaction `webhooks.enqueue`: one delivery per (endpoint that wants it, event),
     stored in the durable work list the worker's webhook job sends from. Idempotent."""
 
-    def __init__(self, store: WebhookStore, clock: Clock) -> None:
+    def __init__(self, store: WebhookStore, clock: Clock, cache: EndpointCache) -> None:
         self._store = store
         self._clock = clock
-        # Each workspace's endpoints, read at most every ENDPOINTS_TTL: the reaction runs on
-        # every commit, and most workspaces have none. A new or changed endpoint is seen by
-        # every instance within that time; a failing one is parked by the sender anyway.
-        self._endpoints: dict[str, tuple[datetime, Sequence[WebhookEndpoint]]] = {}
+        self._cache = cache
         # Commits of one millisecond tie on `recorded_at`; this process enqueues them in commit
         # order, which the counter keeps (across processes a tie has no order to keep).
         self._sequence = itertools.count()
@@ -234,7 +269,7 @@ class WebhookEnqueuer:
         for envelope in commit.events:
             position = f"{commit.recorded_at.isoformat()}|{next(self._sequence):015d}"
             for endpoint in endpoints:
-                if not endpoint.wants(envelope.type):
+                if endpoint.status is EndpointStatus.DISABLED or not endpoint.wants(envelope.type):
                     continue
                 parked = endpoint.status is EndpointStatus.FAILING
                 await self._store.enqueue(
@@ -256,19 +291,22 @@ class WebhookEnqueuer:
                 )
 
     async def _endpoints_of(self, workspace_id: str, now: datetime) -> Sequence[WebhookEndpoint]:
-        cached = self._endpoints.get(workspace_id)
-        if cached is not None and now - cached[0] < ENDPOINTS_TTL:
-            return cached[1]
+        cached = self._cache.fresh(workspace_id, now)
+        if cached is not None:
+            return cached
         endpoints = await self._store.endpoints_of(workspace_id)
-        self._endpoints[workspace_id] = (now, endpoints)
+        self._cache.keep(workspace_id, now, endpoints)
         return endpoints
 
 
-def with_webhooks(store: WebhookStore) -> Callable[[FlowraCore], ReactionTable]:
-    """Flowra's reaction table plus `webhooks.enqueue` (the composition root installs it)."""
+def with_webhooks(
+    store: WebhookStore, cache: EndpointCache | None = None
+) -> Callable[[FlowraCore], ReactionTable]:
+    """Flowra's reaction table plus `webhooks.enqueue` (the composition root installs it);
+    `cache` is shared with the process's WebhookService, which invalidates it."""
 
     def table(core: FlowraCore) -> ReactionTable:
-        enqueuer = WebhookEnqueuer(store, core.ports.clock)
+        enqueuer = WebhookEnqueuer(store, core.ports.clock, cache or EndpointCache())
         return ReactionTable(
             [
                 *standard_reactions(core),

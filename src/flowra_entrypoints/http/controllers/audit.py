@@ -88,7 +88,7 @@ def audit_filter(
     )
 
 
-async def _json_lines(entries: AsyncIterator[AuditEntry]) -> AsyncIterator[bytes]:
+async def json_lines(entries: AsyncIterator[AuditEntry]) -> AsyncIterator[bytes]:
     encoder = msgspec.json.Encoder()
     async for entry in entries:
         yield encoder.encode(entry_response(entry)) + b"\n"
@@ -130,7 +130,7 @@ class WorkspaceAuditController(Controller):
     ) -> Stream:
         where = audit_filter(workspace_id, actor_id, action, since, until)
         entries = await governance.audit.export(actor, where)
-        return Stream(_json_lines(entries), media_type=JSON_LINES)
+        return Stream(json_lines(entries), media_type=JSON_LINES)
 
 
 class SystemAuditController(Controller):
@@ -172,4 +172,4 @@ class SystemAuditController(Controller):
     ) -> Stream:
         where = audit_filter(None, actor_id, action, since, until)
         entries = await governance.audit.export(actor, where)
-        return Stream(_json_lines(entries), media_type=JSON_LINES)
+        return Stream(json_lines(entries), media_type=JSON_LINES)

@@ -35,6 +35,7 @@ class UpdateWebhookRequest(RequestBody):
     url: str | None = None
     events: list[str] | None = None
     reactivate: bool = False  # a failing endpoint becomes active; parked deliveries are retried
+    enabled: bool | None = None  # false pauses the endpoint, true resumes it (like reactivate)
 
 
 class WebhookResponse(Struct):
@@ -158,6 +159,7 @@ class WebhooksController(Controller):
             url=data.url,
             events=data.events,
             reactivate=data.reactivate,
+            enabled=data.enabled,
         )
         return webhook_response(endpoint)
 

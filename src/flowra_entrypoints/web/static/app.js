@@ -64,7 +64,7 @@ document.addEventListener("click", (event) => {
   const copy = event.target.closest("[data-copy-from]");
   if (copy) {
     const field = copy.previousElementSibling;
-    navigator.clipboard?.writeText(field.value).then(() => toast("Link copied"), () => field.select());
+    navigator.clipboard?.writeText(field.value).then(() => toast(copy.dataset.copied || "Link copied"), () => field.select());
   }
 });
 
