@@ -1,11 +1,10 @@
-"""Builds the Litestar application from the container: routes, errors, OpenAPI, lifecycle."""
+"""Builds the Litestar application: routes, errors and OpenAPI from the settings' `Routing`,
+the state from the container (the lifespan is in lifespan.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from litestar import Litestar, get
@@ -18,12 +17,7 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.routes import HTTPRoute
 
 from flowra_core.domain.errors import FlowraError, ServiceUnavailable
-from flowra_entrypoints.container import (
-    Components,
-    Container,
-    resolve_components,
-    resolve_gateway,
-)
+from flowra_entrypoints.container import Container
 from flowra_entrypoints.http.access import AccessLogMiddleware, ASGIApp
 from flowra_entrypoints.http.admission import AdmissionMiddleware
 from flowra_entrypoints.http.audit_trail import AuditTrailMiddleware
@@ -54,6 +48,7 @@ from flowra_entrypoints.http.health import (
     health_state,
     metrics_endpoint,
 )
+from flowra_entrypoints.http.lifespan import CONTAINER_KEY, lifespan
 from flowra_entrypoints.http.limits import RateLimits, RequestLimitsMiddleware
 from flowra_entrypoints.http.openapi import (
     ContractJsonRenderPlugin,
@@ -67,15 +62,9 @@ from flowra_entrypoints.http.problems import (
     handle_unexpected,
 )
 from flowra_entrypoints.http.strict_bodies import strict_json_body
-from flowra_entrypoints.identity import IdentitySide
-from flowra_entrypoints.metrics import Metrics
-from flowra_entrypoints.redis_side import RedisSide
 from flowra_entrypoints.settings import Settings
 from flowra_entrypoints.transport_errors import TransportError
 from flowra_entrypoints.web.router import web_routers, web_state_entry
-from flowra_entrypoints.worker.jobs import build_jobs
-from flowra_entrypoints.worker.runner import JobRunner
-from flowra_entrypoints.worker.webhook_job import build_webhook_job
 from flowra_entrypoints.ws.asgi import websocket_endpoint
 from flowra_entrypoints.ws.frames import websocket_json_schema
 
@@ -94,35 +83,13 @@ def websocket_schema() -> dict[str, Any]:
     return WEBSOCKET_SCHEMA
 
 
-def _cors(settings: Settings) -> CORSConfig | None:
-    origins = list(settings.cors.allowed_origins)
+def _cors(allowed_origins: tuple[str, ...]) -> CORSConfig | None:
+    origins = list(allowed_origins)
     if not origins:
         return None
     return CORSConfig(
         allow_origins=origins, allow_credentials=True, expose_headers=["X-Request-ID"]
     )
-
-
-class EmbeddedWorker:
-    """Unified mode: the worker's jobs as a task of the API process."""
-
-    def __init__(self, runner: JobRunner) -> None:
-        self._runner = runner
-        self._task = asyncio.create_task(runner.run(), name="embedded-worker")
-
-    async def stop(self) -> None:
-        self._runner.stop()
-        await self._task
-
-
-def embedded_worker(container: Container, components: Components) -> EmbeddedWorker:
-    settings: Settings = container.settings()
-    metrics: Metrics = container.metrics()
-    jobs = build_jobs(
-        components.core, settings, metrics, container.http_client(), container.event_bus()
-    )
-    jobs.append(build_webhook_job(components.governance, settings, metrics))
-    return EmbeddedWorker(JobRunner(jobs, components.locks, owner=f"api-{uuid.uuid4()}"))
 
 
 def _built_now(container: Container, settings: Settings) -> dict[str, Any]:
@@ -137,45 +104,32 @@ def _built_now(container: Container, settings: Settings) -> dict[str, Any]:
     }
 
 
-def create_litestar(container: Container) -> Litestar:
-    """The app; `app.state.core` and `app.state.ws_gateway` are set by the time the lifespan
-    has started (see `_built_now`)."""
-    settings: Settings = container.settings()
+@dataclass(frozen=True)
+class Routing:
+    """All an app's routes, middleware and OpenAPI document depend on. Building them is most of
+    the cost of an app (Litestar parses every handler's signature); apps of equal `Routing` differ
+    only in their state, filled from a container by `bind_container`."""
 
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        components = await resolve_components(container)
-        gateway = await resolve_gateway(container)
-        core = components.core
-        app.state.core = core
-        app.state.ws_gateway = gateway
-        app.state.governance = components.governance
-        await core.users.ensure_bot()
-        identity: IdentitySide = container.identity()
-        await identity.start()
-        shared: RedisSide | None = container.shared_redis()
-        if shared is not None:
-            await shared.start(gateway.presence_changed)
-        gateway.start()
-        jobs = embedded_worker(container, components) if settings.worker.embedded else None
-        try:
-            yield
-        finally:
-            app.state.shutting_down = True
-            await gateway.stop()  # WebSockets close with 1001 (operations.md §10)
-            if jobs is not None:
-                await jobs.stop()
-            if shared is not None:
-                await shared.stop()
-            await container.http_client().aclose()
-            # dependency-injector returns an awaitable only when async resources were opened.
-            closing = container.shutdown_resources()
-            if closing is not None:
-                await closing
+    metrics: bool
+    upload_max_size: int
+    trusted_proxies: tuple[str, ...]
+    cors_origins: tuple[str, ...]
 
-    return Litestar(
+    @classmethod
+    def of(cls, settings: Settings) -> Routing:
+        return cls(
+            metrics=settings.metrics.enabled,
+            upload_max_size=settings.uploads.max_size,
+            trusted_proxies=tuple(settings.server.trusted_proxies),
+            cors_origins=tuple(settings.cors.allowed_origins),
+        )
+
+
+def routed_litestar(routing: Routing) -> Litestar:
+    """The app without its state: it serves once `bind_container` has filled it."""
+    litestar = Litestar(
         route_handlers=[
-            *([metrics_endpoint] if settings.metrics.enabled else []),
+            *([metrics_endpoint] if routing.metrics else []),
             HealthController,
             *docs_routes(),
             websocket_schema,
@@ -188,30 +142,16 @@ def create_litestar(container: Container) -> Litestar:
             ChatsController,
             TasksController,
             MessagesController,
-            *file_routes(settings.uploads.max_size),
+            *file_routes(routing.upload_max_size),
             NotificationsController,
             SearchController,
-            *web_routers(
-                settings.uploads.max_size
-            ),  # the web client at `/` (the JSON API stays on /api/v1)
+            *web_routers(routing.upload_max_size),  # the web client at `/` (API: /api/v1)
             TokensController,
             BotsController,
             WorkspaceAuditController,
             SystemAuditController,
             WebhooksController,
         ],
-        state=State(
-            {
-                **health_state(settings, container.health()),
-                **_built_now(container, settings),
-                **web_state_entry(container),
-                "identity": container.identity(),
-                "rate_limiter": container.rate_limiter(),
-                "metrics": container.metrics(),
-                "ws_tickets": container.ws_tickets(),
-                "user_rate_limit": (settings.rate_limit.user_limit, settings.rate_limit.window),
-            }
-        ),
         dependencies={
             "actor": Provide(provide_actor),
             "core": Provide(provide_core, sync_to_thread=False),
@@ -228,7 +168,7 @@ def create_litestar(container: Container) -> Litestar:
         },
         plugins=[RequestBodySchemaPlugin()],
         middleware=[
-            DefineMiddleware(AuditTrailMiddleware, trusted_proxies=settings.server.trusted_proxies)
+            DefineMiddleware(AuditTrailMiddleware, trusted_proxies=routing.trusted_proxies)
         ],
         openapi_config=OpenAPIConfig(
             title="Flowra API",
@@ -237,10 +177,38 @@ def create_litestar(container: Container) -> Litestar:
             path="/schema",
             render_plugins=[ContractJsonRenderPlugin(path=["/", "/openapi.json"])],
         ),
-        cors_config=_cors(settings),
+        cors_config=_cors(routing.cors_origins),
         request_max_body_size=1024 * 1024,
         debug=False,
     )
+    _repair_options_allow(litestar)
+    return litestar
+
+
+def bind_container(litestar: Litestar, container: Container) -> Litestar:
+    """Fills the app's state from `container` (a fresh state: nothing of an earlier binding
+    stays). `app.state.core` and `app.state.ws_gateway` are set by the time the lifespan has
+    started (see `_built_now`); the lifespan starts and stops the container's parts."""
+    settings: Settings = container.settings()
+    litestar.state = State(
+        {
+            CONTAINER_KEY: container,
+            **health_state(settings, container.health()),
+            **_built_now(container, settings),
+            **web_state_entry(container),
+            "identity": container.identity(),
+            "rate_limiter": container.rate_limiter(),
+            "metrics": container.metrics(),
+            "ws_tickets": container.ws_tickets(),
+            "user_rate_limit": (settings.rate_limit.user_limit, settings.rate_limit.window),
+        }
+    )
+    return litestar
+
+
+def create_litestar(container: Container) -> Litestar:
+    """The app for `container`'s settings, bound to it."""
+    return bind_container(routed_litestar(Routing.of(container.settings())), container)
 
 
 def _routable(litestar: Litestar) -> Callable[[str, str], bool]:
@@ -268,11 +236,15 @@ def _repair_options_allow(litestar: Litestar) -> None:
                 cell.cell_contents = route
 
 
-def create_app(container: Container) -> AccessLogMiddleware:
-    """The ASGI application served by uvicorn: Litestar wrapped in the access layer."""
+def create_app(container: Container, litestar: Litestar | None = None) -> AccessLogMiddleware:
+    """The ASGI application served by uvicorn: Litestar wrapped in the access layer.
+    `litestar`: an app of `routed_litestar` for `Routing.of` these settings, bound here to
+    `container` instead of building one (the unit tests reuse one app per routing)."""
     settings: Settings = container.settings()
-    litestar = create_litestar(container)
-    _repair_options_allow(litestar)
+    if litestar is None:
+        litestar = create_litestar(container)
+    else:
+        bind_container(litestar, container)
     admission = AdmissionMiddleware(
         cast(ASGIApp, litestar),
         max_concurrent=settings.server.max_concurrent_requests,

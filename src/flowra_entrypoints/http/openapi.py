@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -32,8 +33,6 @@ from flowra_entrypoints.transport_errors import ProblemCode
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
     from litestar.typing import FieldDefinition
-
-_STATE_KEY = "contract_document"
 
 
 class RequestBodySchemaPlugin(OpenAPISchemaPlugin):
@@ -165,14 +164,24 @@ def build_contract_document(app: Litestar) -> dict[str, Any]:
 
 def contract_document(app: Litestar) -> dict[str, Any]:
     """The served document, built once per app."""
-    if _STATE_KEY not in app.state:
-        app.state[_STATE_KEY] = build_contract_document(app)
-    document: dict[str, Any] = app.state[_STATE_KEY]
-    return document
+    assert app.openapi_config is not None
+    plugin = next(
+        plugin
+        for plugin in app.openapi_config.render_plugins
+        if isinstance(plugin, ContractJsonRenderPlugin)
+    )
+    if plugin.document is None:
+        plugin.document = build_contract_document(app)
+    return plugin.document
 
 
 class ContractJsonRenderPlugin(JsonRenderPlugin):
-    """Serves `contract_document` instead of Litestar's raw derivation."""
+    """Serves `contract_document` instead of Litestar's raw derivation, and keeps it: the
+    document follows from the app's routes alone, so it outlives a change of the app state."""
+
+    def __init__(self, *, path: str | Sequence[str]) -> None:
+        super().__init__(path=path)
+        self.document: dict[str, Any] | None = None
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
         return self.render_json(request, contract_document(request.app))

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
+from tests.unit.app_pool import AppBuilder
 
 from flowra_entrypoints.container import build_container
 from flowra_entrypoints.http.access import AccessLogMiddleware, Message, Receive, Scope, Send
-from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.http.problems import handle_unexpected
 from flowra_entrypoints.settings import Settings, load_settings
 
@@ -27,8 +27,8 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(build_container(settings))
+async def client(settings: Settings, build_app: AppBuilder) -> AsyncIterator[httpx.AsyncClient]:
+    app = build_app(build_container(settings))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://flowra.test") as http:
         yield http

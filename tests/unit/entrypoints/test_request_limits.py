@@ -7,31 +7,31 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.unit.app_pool import AppBuilder
 
 from flowra_entrypoints.container import build_container
-from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.http.limits import client_ip
 from flowra_entrypoints.settings import load_settings
 
 
-async def _client(tmp_path: Path, yaml: str) -> httpx.AsyncClient:
+async def _client(tmp_path: Path, yaml: str, build_app: AppBuilder) -> httpx.AsyncClient:
     config = tmp_path / "config.yaml"
     config.write_text(yaml)
     settings = load_settings(str(config), environ={}).settings
-    app = create_app(build_container(settings))
+    app = build_app(build_container(settings))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
 
 
 @pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    async with await _client(tmp_path, "log:\n  level: error\n") as http:
+async def client(tmp_path: Path, build_app: AppBuilder) -> AsyncIterator[httpx.AsyncClient]:
+    async with await _client(tmp_path, "log:\n  level: error\n", build_app) as http:
         yield http
 
 
 @pytest.fixture
-async def limited(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def limited(tmp_path: Path, build_app: AppBuilder) -> AsyncIterator[httpx.AsyncClient]:
     yaml = "log:\n  level: error\nrate_limit:\n  enabled: true\n  ip_limit: 2\n  auth_limit: 3\n"
-    async with await _client(tmp_path, yaml) as http:
+    async with await _client(tmp_path, yaml, build_app) as http:
         yield http
 
 

@@ -35,6 +35,7 @@ import httpx
 import pytest
 from dependency_injector import providers
 from litestar import Litestar
+from tests.unit.app_pool import AppBuilder
 
 from flowra_adapters.mongo.client import create_mongo_client
 from flowra_adapters.mongo.database import MongoDatabase
@@ -43,7 +44,6 @@ from flowra_adapters.system import SystemClock
 from flowra_core.app.core import FlowraCore
 from flowra_core.testing.clock import FixedClock
 from flowra_entrypoints.container import build_container
-from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.settings import load_settings
 
 from .contract_check import DocumentCheckingTransport
@@ -95,8 +95,11 @@ async def _running(app: Litestar) -> AsyncIterator[None]:
 class _Apps:
     """Builds apps sharing one clock; every app is shut down when the test ends."""
 
-    def __init__(self, stack: AsyncExitStack, tmp_path: Path, clock: FixedClock) -> None:
+    def __init__(
+        self, stack: AsyncExitStack, tmp_path: Path, clock: FixedClock, build_app: AppBuilder
+    ) -> None:
         self._stack = stack
+        self._build_app = build_app
         self._tmp_path = tmp_path
         self._clock = clock
         self.cores: list[FlowraCore] = []
@@ -111,7 +114,7 @@ class _Apps:
         loaded = load_settings(str(path), environ={})
         container = build_container(loaded.settings, loaded.explicit_keys)
         container.clock.override(providers.Object(self._clock))
-        app = create_app(container)
+        app = self._build_app(container)
         await self._stack.enter_async_context(_running(app.litestar))
         self.cores.append(app.litestar.state.core)
         transport = DocumentCheckingTransport(httpx.ASGITransport(app=app), app.litestar)
@@ -127,9 +130,9 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-async def apps(tmp_path: Path, clock: FixedClock) -> AsyncIterator[_Apps]:
+async def apps(tmp_path: Path, clock: FixedClock, build_app: AppBuilder) -> AsyncIterator[_Apps]:
     async with AsyncExitStack() as stack:
-        built = _Apps(stack, tmp_path, clock)
+        built = _Apps(stack, tmp_path, clock, build_app)
         yield built
     # Every answer must be one the served OpenAPI document allows (contract_check.py).
     assert [v for transport in built.checked for v in transport.violations] == []

@@ -18,6 +18,7 @@ import httpx
 import jwt
 import pytest
 from dependency_injector import providers
+from tests.unit.app_pool import AppBuilder
 
 from flowra_adapters.keycloak import AuthorizationRequest, KeycloakTokenVerifier, OidcTokens
 from flowra_adapters.system import RandomTokens
@@ -29,7 +30,6 @@ from flowra_core.ports.identity import IdentityClaims
 from flowra_core.testing.clock import FixedClock
 from flowra_entrypoints.container import Container, build_container
 from flowra_entrypoints.health import not_used
-from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.http.sessions import SESSION_KEY_PREFIX
 from flowra_entrypoints.identity import (
     CookiePolicy,
@@ -200,7 +200,9 @@ AppFactory = Callable[..., Awaitable[KeycloakApp]]
 
 
 @pytest.fixture
-async def keycloak_apps(tmp_path: Path, clock: FixedClock) -> AsyncIterator[AppFactory]:
+async def keycloak_apps(
+    tmp_path: Path, clock: FixedClock, build_app: AppBuilder
+) -> AsyncIterator[AppFactory]:
     built: list[KeycloakApp] = []
 
     async def build(config: str = CONFIG, cookies: CookiePolicy | None = None) -> KeycloakApp:
@@ -225,7 +227,7 @@ async def keycloak_apps(tmp_path: Path, clock: FixedClock) -> AsyncIterator[AppF
             keycloak=login,
         )
         container.identity.override(providers.Object(identity))
-        app = create_app(container)
+        app = build_app(container)
         await app.litestar.state.core.users.ensure_bot()
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)
         built.append(KeycloakApp(client, idp, container, identity))

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from dependency_injector import providers
+from tests.unit.app_pool import AppBuilder
 
 from flowra_adapters.keycloak import AuthorizationRequest, OidcTokens
 from flowra_core.app.actor import Actor
@@ -24,7 +25,6 @@ from flowra_core.ports.live import LiveGapHandler, LiveHandler, LivePush, Sessio
 from flowra_core.testing.clock import FixedClock
 from flowra_entrypoints.container import build_container
 from flowra_entrypoints.health import not_used
-from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.identity import IdentitySide, cookie_policy, keycloak_login
 from flowra_entrypoints.settings import load_settings
 from flowra_entrypoints.ws.frames import CloseCode
@@ -219,7 +219,7 @@ class Browser:
 
 
 @pytest.fixture
-async def browser(tmp_path: Path) -> AsyncIterator[Browser]:
+async def browser(tmp_path: Path, build_app: AppBuilder) -> AsyncIterator[Browser]:
     path = tmp_path / "config.yaml"
     path.write_text(CONFIG)
     loaded = load_settings(str(path), environ={})
@@ -244,7 +244,7 @@ async def browser(tmp_path: Path) -> AsyncIterator[Browser]:
             )
         )
     )
-    app = create_app(container)
+    app = build_app(container)
     gateway: WebSocketGateway = app.litestar.state.ws_gateway
     gateway.start()
     transport = httpx.ASGITransport(app=app)

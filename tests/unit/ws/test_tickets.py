@@ -8,11 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.unit.app_pool import AppBuilder
 
 from flowra_core.memory.ephemeral import InMemoryEphemeralStore
 from flowra_core.testing.clock import FixedClock, SeededTokens
 from flowra_entrypoints.container import build_container
-from flowra_entrypoints.http.app import create_app
 from flowra_entrypoints.settings import load_settings
 from flowra_entrypoints.ws.tickets import TicketBook, TicketHolder
 
@@ -48,10 +48,10 @@ class TestTicketBook:
 
 
 @pytest.fixture
-async def http(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def http(tmp_path: Path, build_app: AppBuilder) -> AsyncIterator[httpx.AsyncClient]:
     config = tmp_path / "config.yaml"
     config.write_text("log:\n  format: text\nwebsocket:\n  ticket_ttl: 45s\n")
-    app = create_app(build_container(load_settings(str(config), environ={}).settings))
+    app = build_app(build_container(load_settings(str(config), environ={}).settings))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://flowra.test") as client:
         yield client
