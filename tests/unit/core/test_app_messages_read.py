@@ -3,6 +3,7 @@ message, the newest-first timeline, threads oldest first, and what a view shows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable
 from datetime import timedelta
 
@@ -250,11 +251,13 @@ class TestReplies:
         for number in range(1, 6):
             await post(tc, owner, workspace_id, chat_id, f"r{number}", parent_id=root)
         await post(tc, owner, workspace_id, chat_id, "not in the thread")
-        read = tc.core.message_reads.replies_newest_first
+        read = functools.partial(
+            tc.core.message_reads.replies, owner, workspace_id, chat_id, root, newest_first=True
+        )
 
-        first = await read(owner, workspace_id, chat_id, root, limit=2, cursor=None)
-        second = await read(owner, workspace_id, chat_id, root, limit=2, cursor=first.next_cursor)
-        last = await read(owner, workspace_id, chat_id, root, limit=2, cursor=second.next_cursor)
+        first = await read(limit=2, cursor=None)
+        second = await read(limit=2, cursor=first.next_cursor)
+        last = await read(limit=2, cursor=second.next_cursor)
 
         pages = [contents(list(page.items)) for page in (first, second, last)]
         assert pages == [["r5", "r4"], ["r3", "r2"], ["r1"]]
@@ -271,8 +274,14 @@ class TestReplies:
         oldest = await service.replies(owner, workspace_id, chat_id, root, limit=1, cursor=None)
 
         code = await code_of(
-            service.replies_newest_first(
-                owner, workspace_id, chat_id, root, limit=1, cursor=oldest.next_cursor
+            service.replies(
+                owner,
+                workspace_id,
+                chat_id,
+                root,
+                limit=1,
+                cursor=oldest.next_cursor,
+                newest_first=True,
             )
         )
 

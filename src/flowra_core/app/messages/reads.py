@@ -92,48 +92,28 @@ class MessageReads:
         *,
         limit: int | None,
         cursor: str | None,
+        newest_first: bool = False,
     ) -> Page[MessageView]:
-        """The thread of a message, oldest first. 404 MESSAGE_NOT_FOUND for a message not in
-        this chat."""
+        """The thread of a message, oldest first; `newest_first` from its newest reply back,
+        `next_cursor` then paging to older replies (a thread pane opens on the latest and
+        loads earlier ones on demand). 404 MESSAGE_NOT_FOUND for a message not in this chat."""
         await self._access.readable(actor, workspace_id, chat_id)
-        scope = fingerprint("replies", chat_id=chat_id, message_id=message_id)
+        name = "replies-newest" if newest_first else "replies"
+        scope = fingerprint(name, chat_id=chat_id, message_id=message_id)
         request = page_request(limit, cursor, scope, key_type=tuple[datetime, str])
-        after = (request.after[0], request.after[1]) if request.after else None
-        rows = await self._messages.replies(
-            chat_id, message_id, after=after, limit=request.limit + 1
-        )
+        bound = (request.after[0], request.after[1]) if request.after else None
+        if newest_first:
+            rows = await self._messages.replies_newest_first(
+                chat_id, message_id, before=bound, limit=request.limit + 1
+            )
+        else:
+            rows = await self._messages.replies(
+                chat_id, message_id, after=bound, limit=request.limit + 1
+            )
         if not rows:
             # A reply of this chat proves its parent is a message of this chat (a reply is
             # only accepted under a message of its own chat, and messages are never removed,
             # only tombstoned), so the parent is looked up only when the page is empty.
-            message_in_chat(await self._messages.get(message_id), chat_id, message_id)
-        page = make_page(rows, request, scope, position)
-        views = await self._views.many(
-            page.items, workspace_id=workspace_id, viewer_id=actor.user_id
-        )
-        return Page(views, page.next_cursor)
-
-    async def replies_newest_first(
-        self,
-        actor: Actor,
-        workspace_id: str,
-        chat_id: str,
-        message_id: str,
-        *,
-        limit: int | None,
-        cursor: str | None,
-    ) -> Page[MessageView]:
-        """The thread of a message from its newest reply back; `next_cursor` pages to older
-        replies (a thread pane opens on the latest and loads earlier ones on demand). 404
-        MESSAGE_NOT_FOUND for a message not in this chat."""
-        await self._access.readable(actor, workspace_id, chat_id)
-        scope = fingerprint("replies-newest", chat_id=chat_id, message_id=message_id)
-        request = page_request(limit, cursor, scope, key_type=tuple[datetime, str])
-        before = (request.after[0], request.after[1]) if request.after else None
-        rows = await self._messages.replies_newest_first(
-            chat_id, message_id, before=before, limit=request.limit + 1
-        )
-        if not rows:
             message_in_chat(await self._messages.get(message_id), chat_id, message_id)
         page = make_page(rows, request, scope, position)
         views = await self._views.many(

@@ -89,8 +89,14 @@ async def thread(
     parent = message_response(
         await core.message_reads.get(viewer.actor, workspace_id, chat_id, message_id)
     )
-    replies = await core.message_reads.replies_newest_first(
-        viewer.actor, workspace_id, chat_id, message_id, limit=THREAD_PAGE, cursor=None
+    replies = await core.message_reads.replies(
+        viewer.actor,
+        workspace_id,
+        chat_id,
+        message_id,
+        limit=THREAD_PAGE,
+        cursor=None,
+        newest_first=True,
     )
     return page(
         request,
@@ -113,8 +119,14 @@ async def older_replies(
     cursor: FromQuery[str],
 ) -> Response[str]:
     """The page of replies before `cursor` (oldest first), with the loader of the one before."""
-    replies = await core_of(request).message_reads.replies_newest_first(
-        viewer.actor, workspace_id, chat_id, message_id, limit=THREAD_PAGE, cursor=cursor
+    replies = await core_of(request).message_reads.replies(
+        viewer.actor,
+        workspace_id,
+        chat_id,
+        message_id,
+        limit=THREAD_PAGE,
+        cursor=cursor,
+        newest_first=True,
     )
     return page(
         request,
