@@ -8,7 +8,11 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Response
 
 from flowra_core.app.messages.views import MessageView
-from flowra_entrypoints.http.dto.messages import message_response, sent_message_response
+from flowra_entrypoints.http.dto.messages import (
+    MessageResponse,
+    message_response,
+    sent_message_response,
+)
 from flowra_entrypoints.web.pages.chats import PAGE_SIZE, C, core_of
 from flowra_entrypoints.web.pages.common import AnyRequest, form_text, page
 from flowra_entrypoints.web.viewer import CurrentViewer, Viewer
@@ -89,22 +93,14 @@ async def thread(
     parent = message_response(
         await core.message_reads.get(viewer.actor, workspace_id, chat_id, message_id)
     )
-    replies = await core.message_reads.replies(
-        viewer.actor,
-        workspace_id,
-        chat_id,
-        message_id,
-        limit=THREAD_PAGE,
-        cursor=None,
-        newest_first=True,
-    )
+    messages, older_cursor = await _replies(request, viewer, workspace_id, chat_id, message_id)
     return page(
         request,
         "fragments/thread.html",
         viewer,
         parent=parent,
-        messages=[message_response(view) for view in reversed(replies.items)],
-        older_cursor=replies.next_cursor,
+        messages=messages,
+        older_cursor=older_cursor,
         workspace_id=workspace_id,
     )
 
@@ -119,21 +115,15 @@ async def older_replies(
     cursor: FromQuery[str],
 ) -> Response[str]:
     """The page of replies before `cursor` (oldest first), with the loader of the one before."""
-    replies = await core_of(request).message_reads.replies(
-        viewer.actor,
-        workspace_id,
-        chat_id,
-        message_id,
-        limit=THREAD_PAGE,
-        cursor=cursor,
-        newest_first=True,
+    messages, older_cursor = await _replies(
+        request, viewer, workspace_id, chat_id, message_id, cursor=cursor
     )
     return page(
         request,
         "fragments/older_replies.html",
         viewer,
-        messages=[message_response(view) for view in reversed(replies.items)],
-        older_cursor=replies.next_cursor,
+        messages=messages,
+        older_cursor=older_cursor,
         workspace_id=workspace_id,
         chat_id=chat_id,
         parent_id=message_id,
@@ -223,3 +213,26 @@ def _one(
         messages=[message_response(view)],
         workspace_id=workspace_id,
     )
+
+
+async def _replies(
+    request: AnyRequest,
+    viewer: Viewer,
+    workspace_id: str,
+    chat_id: str,
+    message_id: str,
+    *,
+    cursor: str | None = None,
+) -> tuple[list[MessageResponse], str | None]:
+    """A page of a thread's replies from the newest back, shown oldest first, and the cursor
+    of the page before it."""
+    replies = await core_of(request).message_reads.replies(
+        viewer.actor,
+        workspace_id,
+        chat_id,
+        message_id,
+        limit=THREAD_PAGE,
+        cursor=cursor,
+        newest_first=True,
+    )
+    return [message_response(view) for view in reversed(replies.items)], replies.next_cursor
